@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/incident-bridge/incident-bridge/internal/incident"
+)
+
+// stateTTL is how long an Authorize link is valid (SPEC §6).
+const stateTTL = 10 * time.Minute
+
+// ConnectZoom starts the install flow for an admin and returns the Zoom
+// page to authorise the app on, valid once for ten minutes.
+func (a *App) ConnectZoom(ctx context.Context, team incident.TeamID, user incident.UserID) (string, error) {
+	if a.connect == nil {
+		return "", incident.Problemf("Zoom is connected with Server-to-Server OAuth (ZOOM_ACCOUNT_ID is set), so there is nothing to connect. `/incident zoom status` shows the connection.")
+	}
+	if err := a.requireAdmin(ctx, team, user, "connect Zoom"); err != nil {
+		return "", err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("connect zoom: random state: %w", err)
+	}
+	state := base64.RawURLEncoding.EncodeToString(b)
+	if err := a.conns.PutOAuthState(ctx, state, incident.OAuthState{Team: team, User: user, Expires: a.now().Add(stateTTL)}); err != nil {
+		return "", fmt.Errorf("connect zoom: save state: %w", err)
+	}
+	return a.connect.AuthorizeURL(state), nil
+}
+
+// CompleteZoomConnect finishes the install flow from Zoom's redirect: the
+// state must be one this app issued, unused and unexpired; the code is
+// exchanged, the account identified, and the tokens stored. A Zoom account
+// already connected to another workspace is refused.
+func (a *App) CompleteZoomConnect(ctx context.Context, state, code string) (incident.TeamID, error) {
+	if a.connect == nil {
+		return "", incident.Problemf("This app uses Server-to-Server OAuth; there is no install flow to complete.")
+	}
+	if state == "" {
+		return "", incident.Problemf("The authorization request has no state. Start again with /incident zoom connect in Slack.")
+	}
+	st, err := a.conns.TakeOAuthState(ctx, state, a.now())
+	if errors.Is(err, incident.ErrNotFound) {
+		return "", incident.Problemf("This authorization link is invalid, expired or already used. Start again with /incident zoom connect in Slack.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("complete zoom connect: take state: %w", err)
+	}
+	if code == "" {
+		return "", incident.Problemf("Zoom sent no authorization code. Start again with /incident zoom connect in Slack.")
+	}
+	conn, err := a.connect.Exchange(ctx, code)
+	if err != nil {
+		return "", wrapProblem(err, "Zoom did not accept the authorization (the code may have expired). Start again with /incident zoom connect in Slack.")
+	}
+	other, err := a.conns.TeamForZoomAccount(ctx, conn.AccountID)
+	switch {
+	case err == nil && other != st.Team:
+		return "", incident.Problemf("This Zoom account is already connected to another Slack workspace. Disconnect it there first (/incident zoom disconnect), then connect it here.")
+	case err != nil && !errors.Is(err, incident.ErrNotFound):
+		return "", fmt.Errorf("complete zoom connect: look up account: %w", err)
+	}
+	conn.Team, conn.ConnectedBy, conn.ConnectedAt = st.Team, st.User, a.now().UTC()
+	if err := a.conns.SaveZoomConnection(ctx, conn); err != nil {
+		return "", fmt.Errorf("complete zoom connect: save: %w", err)
+	}
+	a.logger(ctx).Info().Str("team", string(st.Team)).Str("user", string(st.User)).Msg("zoom connected")
+	if err := a.slack.DirectMessage(ctx, st.Team, st.User, "Zoom is connected. Incidents can now get Zoom meetings: press *Create Zoom Meeting* in an incident channel, or set up automatic meetings with `/incident settings`."); err != nil {
+		a.logger(ctx).Warn().Err(err).Msg("tell admin zoom connected failed")
+	}
+	return st.Team, nil
+}
+
+// DisconnectZoom revokes the workspace's Zoom token and deletes it.
+func (a *App) DisconnectZoom(ctx context.Context, team incident.TeamID, user incident.UserID) error {
+	if a.connect == nil {
+		return incident.Problemf("Zoom is connected with Server-to-Server OAuth (ZOOM_ACCOUNT_ID is set); remove those credentials from the app's configuration to disconnect it.")
+	}
+	if err := a.requireAdmin(ctx, team, user, "disconnect Zoom"); err != nil {
+		return err
+	}
+	conn, err := a.conns.ZoomConnection(ctx, team)
+	if errors.Is(err, incident.ErrZoomNotConnected) {
+		return incident.Problemf("Zoom is not connected to this workspace.")
+	}
+	if err != nil {
+		return fmt.Errorf("disconnect zoom: %w", err)
+	}
+	if err := a.connect.Revoke(ctx, conn); err != nil {
+		// The token is deleted anyway: a dead token at Zoom is harmless,
+		// a kept one is not what the admin asked for.
+		a.logger(ctx).Warn().Err(err).Msg("revoke zoom token failed; deleting it anyway")
+	}
+	if err := a.conns.DeleteZoomConnection(ctx, team); err != nil {
+		return fmt.Errorf("disconnect zoom: delete: %w", err)
+	}
+	a.logger(ctx).Info().Str("team", string(team)).Str("user", string(user)).Msg("zoom disconnected")
+	return nil
+}
+
+// ZoomDeauthorized handles Zoom's app_deauthorized: the account's tokens are
+// deleted and the workspace's admins told.
+func (a *App) ZoomDeauthorized(ctx context.Context, accountID string) error {
+	if a.conns == nil {
+		return nil
+	}
+	team, err := a.conns.TeamForZoomAccount(ctx, accountID)
+	if errors.Is(err, incident.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("zoom deauthorized: %w", err)
+	}
+	conn, cerr := a.conns.ZoomConnection(ctx, team)
+	if err := a.conns.DeleteZoomConnection(ctx, team); err != nil {
+		return fmt.Errorf("zoom deauthorized: delete: %w", err)
+	}
+	a.logger(ctx).Warn().Str("team", string(team)).Msg("zoom app deauthorized; tokens deleted")
+	a.tellAdmins(ctx, team, conn.ConnectedBy, cerr == nil,
+		"The Zoom app was removed from your Zoom account, so incident-bridge can no longer create meetings. An admin can reconnect it with `/incident zoom connect`.")
+	return nil
+}
+
+// ZoomBroken tells a workspace's admins once that Zoom refused the stored
+// authorisation.
+func (a *App) ZoomBroken(ctx context.Context, team incident.TeamID) {
+	conn, err := a.conns.ZoomConnection(ctx, team)
+	if err != nil || conn.BrokenTold {
+		return
+	}
+	conn.Broken, conn.BrokenTold = true, true
+	if err := a.conns.SaveZoomConnection(ctx, conn); err != nil {
+		a.logger(ctx).Error().Err(err).Msg("mark zoom connection broken failed")
+		return
+	}
+	a.tellAdmins(ctx, team, conn.ConnectedBy, true,
+		"Zoom refused incident-bridge's authorisation (it was revoked or expired), so no meetings can be created. An admin can reconnect with `/incident zoom connect`.")
+}
+
+func (a *App) tellAdmins(ctx context.Context, team incident.TeamID, connectedBy incident.UserID, known bool, text string) {
+	told := map[incident.UserID]bool{}
+	users := make([]incident.UserID, 0, len(a.admins)+1)
+	if known && connectedBy != "" {
+		users = append(users, connectedBy)
+	}
+	for u := range a.admins {
+		users = append(users, u)
+	}
+	for _, u := range users {
+		if told[u] {
+			continue
+		}
+		told[u] = true
+		if err := a.slack.DirectMessage(ctx, team, u, text); err != nil {
+			a.logger(ctx).Warn().Err(err).Str("user", string(u)).Msg("tell admin failed")
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/incident-bridge/incident-bridge/internal/incident"
+)
+
+// DeclareRequest is a submitted Declare incident modal.
+type DeclareRequest struct {
+	Team           incident.TeamID
+	User           incident.UserID
+	Title          string
+	Description    string
+	Severity       incident.Severity
+	Commander      incident.UserID
+	CustomerImpact bool
+}
+
+// maxNameAttempts bounds the retries after name_taken.
+const maxNameAttempts = 5
+
+// Declare creates an incident: its channel <prefix><n>-<slug>, the declarer
+// and commander invited, the record committed, then the header posted and
+// pinned. The change is published for automatic meetings.
+func (a *App) Declare(ctx context.Context, r DeclareRequest) (incident.Incident, error) {
+	if err := incident.ValidateTitle(r.Title); err != nil {
+		return incident.Incident{}, err
+	}
+	if r.Commander != "" {
+		if err := a.checkCommander(ctx, r.Team, r.Commander); err != nil {
+			return incident.Incident{}, err
+		}
+	}
+	settings, err := a.store.Settings(ctx, r.Team)
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("declare: load settings: %w", err)
+	}
+	n, err := a.store.NextNumber(ctx, r.Team)
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("declare: reserve number: %w", err)
+	}
+	inc := incident.Incident{
+		Team: r.Team, Number: n, Title: strings.TrimSpace(r.Title), Description: strings.TrimSpace(r.Description),
+		Severity: r.Severity, Status: incident.StatusActive, Commander: r.Commander,
+		CustomerImpact: r.CustomerImpact, DeclaredBy: r.User, DeclaredAt: a.now().UTC(),
+	}
+	inc.Channel, inc.ChannelName, err = a.createChannel(ctx, settings.ChannelPrefix, inc)
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	if err := a.slack.Invite(ctx, r.Team, inc.Channel, members(r.User, r.Commander)...); err != nil {
+		a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("invite to incident channel failed")
+	}
+	inc.Timeline = []incident.Event{{Kind: incident.EventDeclared, By: r.User, At: inc.DeclaredAt}}
+	if err := a.store.CreateIncident(ctx, inc); err != nil {
+		return incident.Incident{}, fmt.Errorf("declare %s: save: %w", inc.Number, err)
+	}
+	inc = a.postHeader(ctx, inc, settings)
+	a.logger(ctx).Info().Str("incident", inc.Number.String()).Str("channel", string(inc.Channel)).Msg("incident declared")
+	a.publish(ctx, ChangeEvent{Incident: inc, Kind: incident.EventDeclared, By: r.User})
+	return inc, nil
+}
+
+// AdoptRequest turns an existing channel into an incident channel.
+type AdoptRequest struct {
+	Team    incident.TeamID
+	User    incident.UserID
+	Channel incident.ChannelID
+	Title   string
+}
+
+// Adopt makes r.Channel an incident channel. It refuses a channel that
+// already is one.
+func (a *App) Adopt(ctx context.Context, r AdoptRequest) (incident.Incident, error) {
+	if _, err := a.store.IncidentByChannel(ctx, r.Team, r.Channel); err == nil {
+		return incident.Incident{}, incident.Problemf("This channel is already an incident channel. Use `/incident edit` to change it.")
+	} else if !errors.Is(err, incident.ErrNotFound) {
+		return incident.Incident{}, fmt.Errorf("adopt: look up channel: %w", err)
+	}
+	name, err := a.slack.JoinChannel(ctx, r.Team, r.Channel)
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("adopt: join channel: %w", err)
+	}
+	title := strings.TrimSpace(r.Title)
+	if title == "" {
+		title = name
+	}
+	if err := incident.ValidateTitle(title); err != nil {
+		return incident.Incident{}, err
+	}
+	settings, err := a.store.Settings(ctx, r.Team)
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("adopt: load settings: %w", err)
+	}
+	n, err := a.store.NextNumber(ctx, r.Team)
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("adopt: reserve number: %w", err)
+	}
+	now := a.now().UTC()
+	inc := incident.Incident{
+		Team: r.Team, Number: n, Title: title, Status: incident.StatusActive,
+		Channel: r.Channel, ChannelName: name, DeclaredBy: r.User, DeclaredAt: now,
+		Timeline: []incident.Event{{Kind: incident.EventAdopted, By: r.User, At: now}},
+	}
+	if err := a.store.CreateIncident(ctx, inc); err != nil {
+		if errors.Is(err, incident.ErrChannelTaken) {
+			return incident.Incident{}, incident.Problemf("This channel is already an incident channel.")
+		}
+		return incident.Incident{}, fmt.Errorf("adopt %s: save: %w", inc.Number, err)
+	}
+	inc = a.postHeader(ctx, inc, settings)
+	a.publish(ctx, ChangeEvent{Incident: inc, Kind: incident.EventAdopted, By: r.User})
+	return inc, nil
+}
+
+// createChannel creates the incident channel, trying numbered names after
+// name_taken.
+func (a *App) createChannel(ctx context.Context, prefix string, inc incident.Incident) (incident.ChannelID, string, error) {
+	for attempt := range maxNameAttempts {
+		name := incident.ChannelName(prefix, inc.Number, inc.Title, attempt)
+		ch, err := a.slack.CreateChannel(ctx, inc.Team, name)
+		if errors.Is(err, ErrNameTaken) {
+			continue
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("declare %s: create channel: %w", inc.Number, err)
+		}
+		return ch, name, nil
+	}
+	return "", "", incident.Problemf("Could not create a channel for %s: the names %s… are all taken. Archive or rename old channels, or change the channel prefix in `/incident settings`.",
+		inc.Number, incident.ChannelName(prefix, inc.Number, inc.Title, 0))
+}
+
+// postHeader posts and pins the header and records its ts. A failure is
+// logged: the incident exists and later changes retry the header.
+func (a *App) postHeader(ctx context.Context, inc incident.Incident, s incident.Settings) incident.Incident {
+	ts, err := a.slack.PostHeader(ctx, inc, s.ZoomEnabled)
+	if err != nil {
+		a.logger(ctx).Error().Err(err).Str("incident", inc.Number.String()).Msg("post incident header failed")
+		return inc
+	}
+	updated, err := a.store.UpdateIncident(ctx, inc.Key(), func(i *incident.Incident) error {
+		i.HeaderTS = ts
+		return nil
+	})
+	if err != nil {
+		a.logger(ctx).Error().Err(err).Str("incident", inc.Number.String()).Msg("record header ts failed")
+		inc.HeaderTS = ts
+		return inc
+	}
+	return updated
+}
+
+// checkCommander refuses a commander Slack does not know, or a bot.
+func (a *App) checkCommander(ctx context.Context, team incident.TeamID, u incident.UserID) error {
+	user, err := a.slack.User(ctx, team, u)
+	switch {
+	case errors.Is(err, ErrUnknownUser):
+		return incident.Problemf("<@%s> is not a user in this workspace. Name the commander as a mention, e.g. `/incident commander @ann`.", u)
+	case err != nil:
+		return fmt.Errorf("look up commander: %w", err)
+	case user.Bot || user.Deleted:
+		return incident.Problemf("<@%s> cannot be the commander: pick a person who is an active member of the workspace.", u)
+	}
+	return nil
+}
+
+func members(users ...incident.UserID) []incident.UserID {
+	var out []incident.UserID
+	for _, u := range users {
+		if u != "" && (len(out) == 0 || out[0] != u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
