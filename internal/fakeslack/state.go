@@ -20,6 +20,9 @@ type channel struct {
 	previousNames []string
 	messages      []*message
 	bookmarks     []*Bookmark
+	// dmWith is the user of an app direct-message channel ("D…"), which
+	// chat.postMessage opens when given a user ID as its channel.
+	dmWith UserID
 }
 
 func (c *channel) isMember(u UserID) bool { return slices.Contains(c.members, u) }
@@ -155,6 +158,24 @@ func (s *Server) lookupChannelLocked(ref string) *channel {
 	return s.channelByNameLocked(ref)
 }
 
+// dmChannelLocked returns the app's direct-message channel with user,
+// opening it as Slack does when chat.postMessage is given a user ID.
+func (s *Server) dmChannelLocked(user UserID) *channel {
+	if _, ok := s.userLocked(user); !ok {
+		return nil
+	}
+	for _, id := range s.channelOrder {
+		if ch := s.channels[id]; ch.dmWith == user {
+			return ch
+		}
+	}
+	ch := &channel{id: ChannelID(s.nextIDLocked("D")), created: s.opts.Now(), private: true, dmWith: user,
+		members: []UserID{s.opts.BotUserID, user}}
+	s.channels[ch.id] = ch
+	s.channelOrder = append(s.channelOrder, ch.id)
+	return ch
+}
+
 func (s *Server) newChannelLocked(name string, creator UserID, private bool) *channel {
 	prefix := "C"
 	if private {
@@ -251,4 +272,21 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// DirectMessages returns what the app sent user in its direct-message
+// channel (App Home's Messages tab).
+func (s *Server) DirectMessages(user UserID) []Message {
+	s.mu.Lock()
+	var id ChannelID
+	for _, cid := range s.channelOrder {
+		if s.channels[cid].dmWith == user {
+			id = cid
+		}
+	}
+	s.mu.Unlock()
+	if id == "" {
+		return nil
+	}
+	return s.Messages(id)
 }

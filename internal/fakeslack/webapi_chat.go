@@ -54,6 +54,9 @@ func (s *Server) checkBlocksLocked(v any, limit int, ptr, code string) ([]any, *
 
 func (s *Server) chatPostMessage(req *request) (map[string]any, *apiError) {
 	ch := s.lookupChannelLocked(req.get("channel"))
+	if ch == nil && strings.HasPrefix(req.get("channel"), "U") {
+		ch = s.dmChannelLocked(UserID(req.get("channel")))
+	}
 	switch {
 	case ch == nil:
 		return nil, apiErr("channel_not_found")

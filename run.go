@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/incident-bridge/incident-bridge/bot"
+	"github.com/incident-bridge/incident-bridge/internal/app"
+	"github.com/incident-bridge/incident-bridge/internal/config"
+	"github.com/incident-bridge/incident-bridge/internal/incident"
+	"github.com/incident-bridge/incident-bridge/internal/metrics"
+	"github.com/incident-bridge/incident-bridge/internal/store"
+	"github.com/incident-bridge/incident-bridge/internal/web"
+	"github.com/incident-bridge/incident-bridge/internal/zoom"
+)
+
+// started is told the HTTP server's address once it listens (tests and the
+// demo use it; nil in production).
+type started = func(httpAddr string)
+
+// run is the single wiring of the app: it opens the store, builds Zoom,
+// Slack, the app, the bot, the HTTP server and backups, and runs them in
+// one errgroup until ctx ends or one fails.
+func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart started) error {
+	key, created, err := store.LoadOrCreateKey(cfg.DBPath, []byte(cfg.EncryptionKey.Reveal()))
+	if err != nil {
+		return fmt.Errorf("encryption key: %w", err)
+	}
+	if created {
+		log.Warn().Str("key_file", store.KeyFile(cfg.DBPath)).Msg("ENCRYPTION_KEY is not set: created a key file beside the database; back it up with the database, or set ENCRYPTION_KEY")
+	}
+	st, err := store.Open(cfg.DBPath, store.Options{Key: key})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error().Err(err).Msg("close database")
+		}
+	}()
+
+	m := metrics.New()
+	zoomHTTP := &http.Client{Timeout: 30 * time.Second, Transport: m.ZoomTransport(http.DefaultTransport)}
+	slackHTTP := &http.Client{Timeout: 30 * time.Second, Transport: m.SlackTransport(http.DefaultTransport)}
+
+	deps := app.Deps{Store: st, Log: log, Metrics: m}
+	for _, u := range cfg.AdminUserIDs {
+		deps.Admins = append(deps.Admins, incident.UserID(u))
+	}
+	zc := zoom.New(cfg.ZoomAPIURL, zoomHTTP)
+	switch cfg.ZoomMode() {
+	case config.ZoomServerToServer:
+		ts := zoom.ServerToServer(cfg.ZoomOAuthURL, cfg.ZoomAccountID, cfg.ZoomClientID, cfg.ZoomClientSecret.Reveal(), zoomHTTP)
+		deps.Zoom = zoom.NewServerToServerService(zc, ts)
+	case config.ZoomInstall:
+		o := &zoom.OAuth{ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret.Reveal(), OAuthURL: cfg.ZoomOAuthURL,
+			RedirectURL: cfg.PublicURL + "/zoom/oauth/callback", HTTPClient: zoomHTTP}
+		deps.Zoom = zoom.NewInstallService(zc, o, st)
+		deps.Connections = st
+		deps.Connector = zoom.NewConnector(o, zc)
+	default:
+		log.Warn().Msg("no Zoom credentials (ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET): meetings cannot be created")
+		deps.Zoom = app.NoZoom{}
+	}
+
+	api := slack.New(cfg.SlackBotToken.Reveal(),
+		slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionAppLevelToken(cfg.SlackAppToken.Reveal()),
+		slack.OptionHTTPClient(slackHTTP),
+		slack.OptionRetry(3), // Slack's 429: wait Retry-After, then again
+	)
+	deps.Slack = bot.NewPoster(api, slackHTTP)
+	a := app.New(deps)
+	if err := a.Reconcile(ctx); err != nil {
+		log.Error().Err(err).Msg("reconcile meeting claims")
+	}
+	sm := socketmode.New(api)
+	b := bot.New(sm, api, a, deps.Slack.(*bot.Poster), log, m)
+
+	srv := web.New(web.Options{
+		Addr: cfg.HTTPAddr, Log: log, Metrics: m.Handler(), App: a,
+		Ready: func() error {
+			if !b.Connected() {
+				return fmt.Errorf("slack socket mode not connected")
+			}
+			return nil
+		},
+		WebhookSecret: []byte(cfg.ZoomWebhookSecretToken.Reveal()), ClientID: cfg.ZoomClientID,
+	})
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	if onStart != nil {
+		onStart(srv.Addr())
+	}
+	log.Info().Str("http_addr", srv.Addr()).Str("zoom_mode", cfg.ZoomMode().String()).Msg("incident-bridge started")
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return b.Run(gctx) })
+	g.Go(func() error { return srv.Serve(gctx) })
+	if cfg.BackupDir != "" {
+		g.Go(func() error {
+			st.RunBackups(gctx, cfg.BackupDir, cfg.BackupInterval, cfg.BackupKeep, m.BackupDone)
+			return nil
+		})
+	}
+	err = g.Wait()
+	log.Info().Msg("incident-bridge stopped")
+	return err
+}
