@@ -135,4 +135,3 @@ func (b *Bot) replyQuietly(ctx context.Context, to replyTo, m slackui.Message) {
 func viewErrors(errs incident.FieldErrors) any {
 	return slack.NewErrorsViewSubmissionResponse(slackui.ViewErrors(errs))
 }
-

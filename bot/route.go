@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
