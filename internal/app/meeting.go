@@ -118,11 +118,11 @@ func (a *App) createMeeting(ctx context.Context, key incident.Key, user incident
 
 	created, host, err := a.createWithHosts(ctx, inc, settings, hosts, claim.Attempt)
 	if err != nil {
-		if !errors.Is(err, incident.ErrOutcomeUnknown) {
-			// Nothing was created, so the next request may try again.
-			if rerr := a.store.ReleaseClaim(ctx, key, claim.Attempt); rerr != nil {
-				a.logger(ctx).Error().Err(rerr).Str("incident", inc.Number.String()).Msg("release meeting claim failed")
-			}
+		// Nothing was recorded, so the next request may try again. After
+		// an unknown outcome the person is told a meeting may exist, and
+		// pressing again is their informed choice; no retry is automatic.
+		if rerr := a.store.ReleaseClaim(ctx, key, claim.Attempt); rerr != nil {
+			a.logger(ctx).Error().Err(rerr).Str("incident", inc.Number.String()).Msg("release meeting claim failed")
 		}
 		if errors.Is(err, incident.ErrHostNotInAccount) {
 			return MeetingResult{}, noHostProblem(inc, settings, primary, trigger)

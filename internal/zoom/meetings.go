@@ -216,9 +216,9 @@ func containsMarker(agenda, marker string) bool {
 // among the host's meetings by the agenda's Marker: if found it returns it
 // (without start URL or passcode, which listings lack); if not found it
 // tries again. When it cannot look (no marker, the token may not list
-// meetings, the listing failed) it retries only a 5xx that came with Zoom's
-// JSON error body — Zoom's application answered with a definite failure,
-// rather than a proxy timing out in front of it — and otherwise returns an
+// meetings, the listing failed) it retries only a definite 5xx (Zoom's JSON
+// error body, or a 500/503: the server answered with a failure, rather
+// than a gateway timing out in front of it) and otherwise returns an
 // error wrapping incident.ErrOutcomeUnknown. A 2xx whose body cannot be
 // read is likewise looked up, and never retried.
 func (c *Client) CreateMeeting(ctx context.Context, ts oauth2.TokenSource, req incident.MeetingRequest) (incident.CreatedMeeting, error) {
@@ -243,7 +243,7 @@ func (c *Client) CreateMeeting(ctx context.Context, ts oauth2.TokenSource, req i
 			return *found, nil
 		case created:
 			return incident.CreatedMeeting{}, fmt.Errorf("%w: %w", incident.ErrOutcomeUnknown, err)
-		case ferr != nil && !isJSONServerError(err):
+		case ferr != nil && !isDefiniteServerError(err):
 			return incident.CreatedMeeting{}, fmt.Errorf("%w: %w (could not check: %w)", incident.ErrOutcomeUnknown, err, ferr)
 		}
 		// Not found, or a definite 5xx from Zoom: nothing was created.
@@ -257,10 +257,16 @@ func (c *Client) CreateMeeting(ctx context.Context, ts oauth2.TokenSource, req i
 	}
 }
 
-// isJSONServerError reports a 5xx that carried Zoom's JSON error code.
-func isJSONServerError(err error) bool {
+// isDefiniteServerError reports a 5xx that says the request failed: one
+// carrying Zoom's JSON error code, or a 500 or 503 (the server itself
+// refused). A bare 502 or 504 comes from a gateway that gave up waiting, and
+// the create may have gone through behind it.
+func isDefiniteServerError(err error) bool {
 	e, ok := asError(err)
-	return ok && e.HTTPStatus >= 500 && e.Code != 0
+	if !ok || e.HTTPStatus < 500 {
+		return false
+	}
+	return e.Code != 0 || e.HTTPStatus == http.StatusInternalServerError || e.HTTPStatus == http.StatusServiceUnavailable
 }
 
 // createOnce posts one create (Do still retries 429s and a refused token).
