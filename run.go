@@ -93,6 +93,7 @@ func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart sta
 			return nil
 		},
 		WebhookSecret: []byte(cfg.ZoomWebhookSecretToken.Reveal()), ClientID: cfg.ZoomClientID,
+		Webhooks: m.Webhook,
 	})
 	if err := srv.Listen(); err != nil {
 		return err

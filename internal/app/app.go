@@ -28,6 +28,7 @@ var (
 type Metrics interface {
 	MeetingCreated(trigger incident.Trigger, host incident.HostKind)
 	MeetingFailed(reason string)
+	ZoomConnectionBroken()
 }
 
 // Deps are what App needs from the outside.
@@ -117,3 +118,4 @@ type noMetrics struct{}
 
 func (noMetrics) MeetingCreated(incident.Trigger, incident.HostKind) {}
 func (noMetrics) MeetingFailed(string)                               {}
+func (noMetrics) ZoomConnectionBroken()                              {}

@@ -23,6 +23,9 @@ func (a *App) autoMeeting(ctx context.Context, ev ChangeEvent) {
 	if err == nil {
 		return
 	}
+	if errors.Is(err, incident.ErrZoomNotConnected) {
+		a.ZoomBroken(ctx, inc.Team)
+	}
 	reason := failureReason(err)
 	a.metrics.MeetingFailed(reason)
 	a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Str("reason", reason).Msg("automatic meeting failed")

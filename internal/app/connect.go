@@ -130,10 +130,14 @@ func (a *App) ZoomDeauthorized(ctx context.Context, accountID string) error {
 // ZoomBroken tells a workspace's admins once that Zoom refused the stored
 // authorisation.
 func (a *App) ZoomBroken(ctx context.Context, team incident.TeamID) {
-	conn, err := a.conns.ZoomConnection(ctx, team)
-	if err != nil || conn.BrokenTold {
+	if a.conns == nil {
 		return
 	}
+	conn, err := a.conns.ZoomConnection(ctx, team)
+	if err != nil || !conn.Broken || conn.BrokenTold {
+		return
+	}
+	a.metrics.ZoomConnectionBroken()
 	conn.Broken, conn.BrokenTold = true, true
 	if err := a.conns.SaveZoomConnection(ctx, conn); err != nil {
 		a.logger(ctx).Error().Err(err).Msg("mark zoom connection broken failed")

@@ -42,6 +42,9 @@ func (a *App) EnsureMeeting(ctx context.Context, r MeetingRequest) (MeetingResul
 	}
 	res, err := a.ensureMeeting(ctx, inc, r.User, r.Trigger)
 	if err != nil {
+		if errors.Is(err, incident.ErrZoomNotConnected) {
+			a.ZoomBroken(ctx, inc.Team)
+		}
 		a.metrics.MeetingFailed(failureReason(err))
 		return MeetingResult{}, asProblem(err, inc)
 	}
