@@ -7,43 +7,31 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/incident-bridge/incident-bridge/internal/check"
 	"github.com/incident-bridge/incident-bridge/internal/config"
 	demopkg "github.com/incident-bridge/incident-bridge/internal/demo"
-	"github.com/incident-bridge/incident-bridge/internal/incident"
 	"github.com/incident-bridge/incident-bridge/internal/store"
 	"github.com/incident-bridge/incident-bridge/internal/zoom"
-	"github.com/rs/zerolog"
-	"github.com/slack-go/slack"
 )
 
-// runCheck wires `incident-bridge check`.
+// runCheck wires `incident-bridge check`: the Zoom check matches the
+// mode run would use.
 func runCheck(ctx context.Context, cfg config.Config, w io.Writer) bool {
 	hc := &http.Client{Timeout: 15 * time.Second}
-	var zc check.ZoomCheck
+	zc := zoom.New(cfg.ZoomAPIURL, hc)
+	var zcheck check.ZoomCheck
 	switch cfg.ZoomMode() {
 	case config.ZoomServerToServer:
-		zc = check.TokenCheck(zoom.ServerToServer(cfg.ZoomOAuthURL, cfg.ZoomAccountID, cfg.ZoomClientID, cfg.ZoomClientSecret.Reveal(), hc))
+		ts := zoom.ServerToServer(cfg.ZoomOAuthURL, cfg.ZoomAccountID, cfg.ZoomClientID, cfg.ZoomClientSecret.Reveal(), hc)
+		zcheck = check.ServerToServer(zoom.NewServerToServerService(zc, ts))
 	case config.ZoomInstall:
-		zc = func(ctx context.Context, st *store.Store) check.Result {
-			if st == nil {
-				return check.Result{Name: "zoom token", Detail: "cannot read the stored connection: the database did not open"}
-			}
-			api := slack.New(cfg.SlackBotToken.Reveal(), slack.OptionAPIURL(cfg.SlackAPIURL), slack.OptionHTTPClient(hc))
-			auth, err := api.AuthTestContext(ctx)
-			if err != nil {
-				return check.Result{Name: "zoom token", Detail: "cannot tell which workspace to check: auth.test failed"}
-			}
-			o := &zoom.OAuth{ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret.Reveal(), OAuthURL: cfg.ZoomOAuthURL, RedirectURL: cfg.PublicURL + "/zoom/oauth/callback", HTTPClient: hc}
-			svc := zoom.NewInstallService(zoom.New(cfg.ZoomAPIURL, hc), o, st)
-			u, err := svc.Account(ctx, incident.TeamID(auth.TeamID))
-			if err != nil {
-				return check.Result{Name: "zoom token", Detail: "workspace " + auth.TeamID + ": " + err.Error() + " — an admin can run /incident zoom connect"}
-			}
-			return check.Result{Name: "zoom token", OK: true, Detail: "install flow: workspace " + auth.TeamID + " connected to Zoom account " + u.AccountID}
-		}
+		o := &zoom.OAuth{ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret.Reveal(), OAuthURL: cfg.ZoomOAuthURL,
+			RedirectURL: cfg.PublicURL + "/zoom/oauth/callback", HTTPClient: hc}
+		zcheck = check.Install(func(st *store.Store) check.ZoomService { return zoom.NewInstallService(zc, o, st) })
 	}
-	return check.Run(ctx, cfg, hc, zc, w)
+	return check.Run(ctx, cfg, hc, zcheck, w)
 }
 
 // rekey re-encrypts the stored tokens from ENCRYPTION_KEY (or the key file)

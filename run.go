@@ -65,6 +65,9 @@ func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart sta
 		deps.Zoom = zoom.NewInstallService(zc, o, st)
 		deps.Connections = st
 		deps.Connector = zoom.NewConnector(o, zc)
+		if cfg.ZoomWebhookSecretToken == "" {
+			log.Warn().Msg("ZOOM_WEBHOOK_SECRET_TOKEN is not set: Zoom's app_deauthorized webhooks will be refused, so an uninstall in Zoom is only noticed when a meeting fails")
+		}
 	default:
 		log.Warn().Msg("no Zoom credentials (ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET): meetings cannot be created")
 		deps.Zoom = app.NoZoom{}
@@ -108,7 +111,14 @@ func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart sta
 	g.Go(func() error { return srv.Serve(gctx) })
 	if cfg.BackupDir != "" {
 		g.Go(func() error {
-			st.RunBackups(gctx, cfg.BackupDir, cfg.BackupInterval, cfg.BackupKeep, m.BackupDone)
+			st.RunBackups(gctx, cfg.BackupDir, cfg.BackupInterval, cfg.BackupKeep, func(path string, size int64, err error) {
+				m.BackupDone(path, size, err)
+				if err != nil {
+					log.Error().Err(err).Str("backup_dir", cfg.BackupDir).Msg("database backup failed")
+					return
+				}
+				log.Info().Str("path", path).Int64("size_bytes", size).Msg("database backup written")
+			})
 			return nil
 		})
 	}

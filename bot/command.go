@@ -13,8 +13,17 @@ import (
 	"github.com/incident-bridge/incident-bridge/internal/slackui"
 )
 
-// command routes `/incident <text>`. Parse errors are answered in the ack;
-// everything else acks empty and answers when the work is done.
+// Usage lines for field commands given without a value.
+const (
+	usageSeverity  = "Give a level: `/incident severity SEV-1`. Levels are SEV-1, SEV-2, SEV-3, SEV-4 and SEV-5 (sev1, Sev-1 and 1 work too)."
+	usageStatus    = "Give a status: `/incident status stable`. Statuses are active, stable and resolved."
+	usageImpact    = "Say whether customers are affected: `/incident impact yes` or `/incident impact no`."
+	usageCommander = "Name the commander with a mention: `/incident commander @ann` (type @ and pick the person, so Slack turns the name into a link). `/incident commander me` makes you the commander; `/incident commander none` clears it."
+)
+
+// command routes `/incident <text>`. Problems found by parsing alone are
+// answered in the ack and change nothing; everything else acks empty and
+// answers when the work is done.
 func (b *Bot) command(cmd slack.SlashCommand) job {
 	team := incident.TeamID(cmd.TeamID)
 	user := incident.UserID(cmd.UserID)
@@ -27,14 +36,7 @@ func (b *Bot) command(cmd slack.SlashCommand) job {
 	}
 	change := func(e incident.Edit) job {
 		return work(func(ctx context.Context) (slackui.Message, error) {
-			res, err := b.app.Change(ctx, app.ChangeRequest{Team: team, Channel: ch, User: user, Edit: e})
-			if err != nil {
-				return slackui.Message{}, err
-			}
-			if len(res.Changes) == 0 {
-				return slackui.Notice(res.Incident.Number.String() + " already has that value; nothing changed."), nil
-			}
-			return slackui.Message{}, nil // the channel line says it
+			return b.change(ctx, app.ChangeRequest{Team: team, Channel: ch, User: user, Edit: e})
 		})
 	}
 
@@ -42,15 +44,22 @@ func (b *Bot) command(cmd slack.SlashCommand) job {
 	case "", "help":
 		return job{ack: ackMessage(slackui.Help())}
 	case "declare":
+		title := plainText(rest)
 		return job{run: func(ctx context.Context, _ func(any)) {
 			b.answer(ctx, to, func(ctx context.Context) (slackui.Message, error) {
-				_, err := b.api.OpenViewContext(ctx, cmd.TriggerID, slackui.DeclareModal(rest, string(ch)))
+				_, err := b.api.OpenViewContext(ctx, cmd.TriggerID, slackui.DeclareModal(title, string(ch)))
 				return slackui.Message{}, wrapSlack("open declare modal", err)
 			})
 		}}
 	case "adopt":
+		title := plainText(rest)
+		if title != "" {
+			if err := incident.ValidateTitle(title); err != nil {
+				return job{ack: ackText(err.Error())}
+			}
+		}
 		return work(func(ctx context.Context) (slackui.Message, error) {
-			inc, err := b.app.Adopt(ctx, app.AdoptRequest{Team: team, User: user, Channel: ch, Title: rest})
+			inc, err := b.app.Adopt(ctx, app.AdoptRequest{Team: team, User: user, Channel: ch, Title: title})
 			if err != nil {
 				return slackui.Message{}, err
 			}
@@ -65,30 +74,36 @@ func (b *Bot) command(cmd slack.SlashCommand) job {
 			return slackui.List(incs), nil
 		})
 	case "severity", "sev":
-		sev, err := incident.ParseSeverity(rest)
+		if rest == "" {
+			return job{ack: ackText(usageSeverity)}
+		}
+		sev, err := incident.ParseSeverity(plainText(rest))
 		if err != nil {
 			return job{ack: ackText(err.Error())}
 		}
 		return change(incident.Edit{Severity: &sev})
 	case "status":
-		st, err := incident.ParseStatus(rest)
+		if rest == "" {
+			return job{ack: ackText(usageStatus)}
+		}
+		st, err := incident.ParseStatus(plainText(rest))
 		if err != nil {
 			return job{ack: ackText(err.Error())}
 		}
 		return change(incident.Edit{Status: &st})
 	case "commander", "ic":
-		u, ok := parseUser(rest)
-		if !ok {
-			return job{ack: ackText("Name the commander with a mention, e.g. `/incident commander @ann` (Slack turns @ann into a link).")}
-		}
-		return change(incident.Edit{Commander: &u})
+		return b.commander(cmd, to, rest)
 	case "title":
-		if err := incident.ValidateTitle(rest); err != nil {
+		title := plainText(rest)
+		if err := incident.ValidateTitle(title); err != nil {
 			return job{ack: ackText(err.Error())}
 		}
-		return change(incident.Edit{Title: &rest})
+		return change(incident.Edit{Title: &title})
 	case "impact":
-		yes, err := incident.ParseImpact(rest)
+		if rest == "" {
+			return job{ack: ackText(usageImpact)}
+		}
+		yes, err := incident.ParseImpact(plainText(rest))
 		if err != nil {
 			return job{ack: ackText(err.Error())}
 		}
@@ -112,6 +127,126 @@ func (b *Bot) command(cmd slack.SlashCommand) job {
 		}}
 	}
 	return job{ack: ackMessage(unknown(verb))}
+}
+
+// change applies one command's edit. The channel line tells everyone what
+// changed, so a change needs no private answer; an edit that changes
+// nothing says so.
+func (b *Bot) change(ctx context.Context, r app.ChangeRequest) (slackui.Message, error) {
+	res, err := b.app.Change(ctx, r)
+	if err != nil {
+		return slackui.Message{}, err
+	}
+	if len(res.Changes) == 0 {
+		return slackui.Notice(unchangedText(res.Incident, r.Edit)), nil
+	}
+	return slackui.Message{}, nil
+}
+
+// unchangedText tells the person that their edit changed nothing.
+func unchangedText(inc incident.Incident, e incident.Edit) string {
+	n := inc.Number.String()
+	switch {
+	case e.Status != nil && *e.Status == incident.StatusResolved:
+		return n + " is already resolved."
+	case e.Severity != nil:
+		return fmt.Sprintf("%s's severity is already %s; nothing changed.", n, inc.Severity)
+	case e.Status != nil:
+		return fmt.Sprintf("%s's status is already %s; nothing changed.", n, inc.Status)
+	case e.Commander != nil && inc.Commander == "":
+		return n + " has no commander; nothing changed."
+	case e.Commander != nil:
+		return fmt.Sprintf("<@%s> is already the commander of %s; nothing changed.", inc.Commander, n)
+	case e.CustomerImpact != nil:
+		return fmt.Sprintf("%s's customer impact is already %s; nothing changed.", n, incident.YesNo(inc.CustomerImpact))
+	case e.Title != nil:
+		return n + " already has that title; nothing changed."
+	}
+	return n + " already has those values; nothing changed."
+}
+
+// commander routes `/incident commander …`: a mention (<@U123|ann>, which
+// Slack sends when it escapes the text), a user ID, "me", "none", or a plain
+// @name, which is looked up when it is not the caller's own.
+func (b *Bot) commander(cmd slack.SlashCommand, to replyTo, rest string) job {
+	set := func(resolve func(context.Context) (incident.UserID, error)) job {
+		return job{run: func(ctx context.Context, _ func(any)) {
+			b.answer(ctx, to, func(ctx context.Context) (slackui.Message, error) {
+				u, err := resolve(ctx)
+				if err != nil {
+					return slackui.Message{}, err
+				}
+				return b.change(ctx, app.ChangeRequest{Team: to.Team, Channel: to.Channel, User: to.User, Edit: incident.Edit{Commander: &u}})
+			})
+		}}
+	}
+	fixed := func(u incident.UserID) job {
+		return set(func(context.Context) (incident.UserID, error) { return u, nil })
+	}
+	if u, ok := parseUser(rest); ok {
+		return fixed(u)
+	}
+	name, ok := plainName(rest)
+	switch {
+	case rest == "" || !ok:
+		return job{ack: ackText(usageCommander)}
+	case name == "me" || name == "myself":
+		return fixed(to.User)
+	case name == "none" || name == "nobody":
+		return fixed("")
+	case cmd.UserName != "" && strings.EqualFold(name, cmd.UserName):
+		return fixed(to.User)
+	}
+	return set(func(ctx context.Context) (incident.UserID, error) { return b.lookupName(ctx, name) })
+}
+
+// maxUserPages bounds users.list when resolving a plain @name: 20 pages of
+// 200 people.
+const maxUserPages = 20
+
+// lookupName finds the one active person whose handle or display name is
+// name (users.list, which needs only users:read). When the lookup fails, or
+// finds nobody or several people, the *Problem says how to mention instead.
+func (b *Bot) lookupName(ctx context.Context, name string) (incident.UserID, error) {
+	var found []incident.UserID
+	p := b.api.GetUsersPaginated(slack.GetUsersOptionLimit(200), slack.GetUsersOptionIncludeLocale(false))
+	for range maxUserPages {
+		var err error
+		p, err = p.Next(ctx)
+		if p.Done(err) {
+			break
+		}
+		if err != nil {
+			return "", &app.ProblemError{Cause: fmt.Errorf("users.list: %w", err), Problem: incident.Problemf(
+				"I couldn't look up @%s: Slack sent the name as plain text, not as a mention. Mention the commander instead: type @, pick the person from Slack's list, and send `/incident commander @name` with the name shown as a link.", name)}
+		}
+		for _, u := range p.Users {
+			if !u.Deleted && matchesName(u, name) {
+				found = append(found, incident.UserID(u.ID))
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", incident.Problemf("Nobody in this workspace is called @%s. Mention the commander instead: type @ and pick the person from Slack's list, e.g. `/incident commander @ann`.", name)
+	case 1:
+		return found[0], nil
+	}
+	var mentions []string
+	for _, u := range found {
+		mentions = append(mentions, "<@"+string(u)+">")
+	}
+	return "", incident.Problemf("Several people are called @%s (%s). Mention the one you mean: type @ and pick them from Slack's list.", name, strings.Join(mentions, ", "))
+}
+
+// matchesName reports whether u's handle or display name is name.
+func matchesName(u slack.User, name string) bool {
+	for _, n := range []string{u.Name, u.Profile.DisplayName, u.Profile.DisplayNameNormalized} {
+		if n != "" && strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // zoomCommand routes `/incident zoom …`.
@@ -209,6 +344,60 @@ func parseUser(text string) (incident.UserID, bool) {
 	}
 	return "", false
 }
+
+var nameRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._'-]*$`)
+
+// plainName reads a name Slack did not turn into a mention: "@ann" or
+// "ann", lower-cased; ok is false for anything else (several words,
+// markup).
+func plainName(text string) (string, bool) {
+	name := strings.TrimPrefix(strings.TrimSpace(text), "@")
+	if !nameRE.MatchString(name) {
+		return "", false
+	}
+	return strings.ToLower(name), true
+}
+
+// slackMarkupRE matches Slack's escaped references in command text:
+// <@U123|ann>, <#C123|general>, <!here>, <!subteam^S1|@team>, <https://x|label>.
+var slackMarkupRE = regexp.MustCompile(`<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>`)
+
+// plainText turns slash-command text as Slack sends it (with should_escape:
+// &, < and > as entities, mentions and links in angle brackets) into the
+// plain text the person typed: "@ann", "#general", "@here", a link's label.
+// Incident titles are stored plain; slackui escapes them where they are
+// shown as mrkdwn.
+func plainText(text string) string {
+	text = slackMarkupRE.ReplaceAllStringFunc(text, func(m string) string {
+		p := slackMarkupRE.FindStringSubmatch(m)
+		kind, ref, label := p[1], p[2], p[3]
+		switch kind {
+		case "@":
+			if label != "" {
+				return "@" + strings.TrimPrefix(label, "@")
+			}
+			return "@" + ref
+		case "#":
+			if label != "" {
+				return "#" + label
+			}
+			return "#" + ref
+		case "!":
+			if label != "" {
+				return label
+			}
+			ref, _, _ = strings.Cut(ref, "^")
+			return "@" + ref
+		}
+		if label != "" {
+			return label
+		}
+		return strings.TrimPrefix(ref, "mailto:")
+	})
+	return strings.TrimSpace(entityReplacer.Replace(text))
+}
+
+var entityReplacer = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 func unknown(verb string) slackui.Message {
 	help := slackui.Help()

@@ -14,32 +14,42 @@ import (
 )
 
 // event routes an Events API event. Slack redelivers events, so each is
-// acted on once per event_id, remembered in the store across restarts.
+// acted on once per workspace and event_id, remembered in the store across
+// restarts. The ack goes out at once; the work follows.
 func (b *Bot) event(ev slackevents.EventsAPIEvent, req *socketmode.Request) job {
 	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
-	if !ok {
+	if !ok || cb.EventID == "" {
 		return job{}
 	}
 	team := incident.TeamID(ev.TeamID)
-	var act func(context.Context) error
+	var (
+		act  func(context.Context) error
+		ch   string
+		user string
+	)
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.MemberJoinedChannelEvent:
+		ch, user = e.Channel, e.User
 		act = func(ctx context.Context) error {
 			return b.app.MemberJoined(ctx, team, incident.ChannelID(e.Channel), incident.UserID(e.User))
 		}
 	case *slackevents.ChannelRenameEvent:
+		ch = e.Channel.ID
 		act = func(ctx context.Context) error {
 			return b.app.ChannelRenamed(ctx, team, incident.ChannelID(e.Channel.ID), e.Channel.Name)
 		}
 	case *slackevents.GroupRenameEvent:
+		ch = e.Channel.ID
 		act = func(ctx context.Context) error {
 			return b.app.ChannelRenamed(ctx, team, incident.ChannelID(e.Channel.ID), e.Channel.Name)
 		}
 	case *slackevents.ChannelArchiveEvent:
+		ch = e.Channel
 		act = func(ctx context.Context) error {
 			return b.app.ChannelArchived(ctx, team, incident.ChannelID(e.Channel))
 		}
 	case *slackevents.GroupArchiveEvent:
+		ch = e.Channel
 		act = func(ctx context.Context) error {
 			return b.app.ChannelArchived(ctx, team, incident.ChannelID(e.Channel))
 		}
@@ -47,9 +57,16 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, req *socketmode.Request) job 
 		return job{}
 	}
 	eventID := cb.EventID
+	retry := 0
+	if req != nil {
+		retry = req.RetryAttempt
+	}
 	return job{run: func(ctx context.Context, _ func(any)) {
-		log := zerolog.Ctx(ctx).With().Str("event_id", eventID).Str("event", ev.InnerEvent.Type).Int("retry_attempt", req.RetryAttempt).Logger()
-		first, err := b.app.FirstDelivery(ctx, eventID)
+		log := zerolog.Ctx(ctx).With().Str("event_id", eventID).Str("event", ev.InnerEvent.Type).
+			Str("channel", ch).Str("user", user).Int("retry_attempt", retry).Logger()
+		// Event IDs are unique across Slack, but keying by team as well
+		// keeps one workspace's deliveries from ever shadowing another's.
+		first, err := b.app.FirstDelivery(ctx, string(team)+"/"+eventID)
 		if err != nil {
 			log.Error().Err(err).Msg("event dedupe failed")
 			return
@@ -60,7 +77,9 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, req *socketmode.Request) job 
 		}
 		if err := act(ctx); err != nil {
 			log.Error().Err(err).Msg("event handling failed")
+			return
 		}
+		log.Debug().Msg("event handled")
 	}}
 }
 
@@ -72,6 +91,10 @@ func statusText(st app.ZoomStatus) string {
 		mode = "installed by an admin (OAuth)"
 	}
 	switch {
+	case !st.Configured:
+		sb.WriteString("*Zoom:* not configured — whoever runs incident-bridge must set ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (and ZOOM_ACCOUNT_ID for Server-to-Server OAuth).\n")
+	case !st.Connected && !st.Install:
+		sb.WriteString("*Zoom:* Server-to-Server OAuth credentials refused by Zoom — whoever runs incident-bridge must check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET.\n")
 	case st.Broken:
 		fmt.Fprintf(&sb, "*Zoom:* authorisation refused by Zoom — an admin must reconnect with `/incident zoom connect`. (%s)\n", mode)
 	case st.Connected:

@@ -9,6 +9,9 @@ import (
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 )
 
+// errUnchanged aborts a store update that would write nothing new.
+var errUnchanged = errors.New("nothing changed")
+
 // ChangeRequest is one person's edit of the incident in a channel.
 type ChangeRequest struct {
 	Team    incident.TeamID
@@ -24,8 +27,14 @@ type ChangeResult struct {
 }
 
 // Change applies an edit to the channel's incident: committed with a
-// timeline entry, then the header updated in place, a line posted, and the
-// change published. An edit that changes nothing is not a change.
+// timeline entry (who, what, old → new, when), then the header updated in
+// place, a line posted, and the change published. An edit that changes
+// nothing is not a change: nothing is written, posted or published.
+//
+// Commands and the Edit modal both come here, so a change is the same
+// whichever way it was made. Errors: incident.FieldErrors for bad values,
+// a *Problem for a channel that is not an incident channel or a commander
+// who cannot command; nothing is changed then.
 func (a *App) Change(ctx context.Context, r ChangeRequest) (ChangeResult, error) {
 	if errs := r.Edit.Validate(); len(errs) > 0 {
 		return ChangeResult{}, errs
@@ -34,25 +43,33 @@ func (a *App) Change(ctx context.Context, r ChangeRequest) (ChangeResult, error)
 	if err != nil {
 		return ChangeResult{}, err
 	}
-	if r.Edit.Commander != nil && *r.Edit.Commander != "" && *r.Edit.Commander != inc.Commander {
-		if err := a.checkCommander(ctx, r.Team, *r.Edit.Commander); err != nil {
-			return ChangeResult{}, err
+	if err := a.checkNewCommander(ctx, inc, r.Edit); err != nil {
+		var ce *commanderError
+		if errors.As(err, &ce) {
+			return ChangeResult{}, ce.problem()
 		}
+		return ChangeResult{}, err
 	}
-	var changes []incident.Change
-	inc, err = a.store.UpdateIncident(ctx, inc.Key(), func(i *incident.Incident) error {
+	var (
+		changes []incident.Change
+		current incident.Incident
+	)
+	updated, err := a.store.UpdateIncident(ctx, inc.Key(), func(i *incident.Incident) error {
+		current = *i
 		changes = i.Apply(r.Edit)
-		if len(changes) > 0 {
-			i.Timeline = append(i.Timeline, incident.Event{Kind: incident.EventChanged, By: r.User, At: a.now().UTC(), Changes: changes})
+		if len(changes) == 0 {
+			return errUnchanged // nothing to write
 		}
+		i.Timeline = append(i.Timeline, incident.Event{Kind: incident.EventChanged, By: r.User, At: a.now().UTC(), Changes: changes})
 		return nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return ChangeResult{Incident: current}, nil
+	}
 	if err != nil {
 		return ChangeResult{}, fmt.Errorf("change %s: %w", inc.Number, err)
 	}
-	if len(changes) == 0 {
-		return ChangeResult{Incident: inc}, nil
-	}
+	inc = updated
 	a.logger(ctx).Info().Str("incident", inc.Number.String()).Int("changes", len(changes)).Msg("incident changed")
 	if !inc.ChannelArchived {
 		if c := commanderChange(changes); c != "" {
@@ -67,6 +84,37 @@ func (a *App) Change(ctx context.Context, r ChangeRequest) (ChangeResult, error)
 	}
 	a.publish(ctx, ChangeEvent{Incident: inc, Kind: incident.EventChanged, By: r.User, Changes: changes})
 	return ChangeResult{Incident: inc, Changes: changes}, nil
+}
+
+// CheckChange checks what Change would refuse about r that needs a look-up,
+// without changing anything, so a form can show the problems on its fields
+// before it closes: incident.FieldErrors (keyed by incident.Field names) for
+// bad values, including a new commander who is not an active person in the
+// workspace; a *Problem when r.Channel is not an incident channel. A nil
+// error does not promise that Change succeeds: the incident may change in
+// between.
+func (a *App) CheckChange(ctx context.Context, r ChangeRequest) error {
+	if errs := r.Edit.Validate(); len(errs) > 0 {
+		return errs
+	}
+	inc, err := a.incidentIn(ctx, r.Team, r.Channel)
+	if err != nil {
+		return err
+	}
+	err = a.checkNewCommander(ctx, inc, r.Edit)
+	var ce *commanderError
+	if errors.As(err, &ce) {
+		return incident.FieldErrors{ce.field()}
+	}
+	return err
+}
+
+// checkNewCommander checks the commander e sets, if it sets a new one.
+func (a *App) checkNewCommander(ctx context.Context, inc incident.Incident, e incident.Edit) error {
+	if e.Commander == nil || *e.Commander == "" || *e.Commander == inc.Commander {
+		return nil
+	}
+	return a.checkCommander(ctx, inc.Team, *e.Commander)
 }
 
 // Resolve sets the channel's incident to resolved.
@@ -98,12 +146,13 @@ func NotIncidentChannel() *incident.Problem {
 }
 
 // List returns the workspace's open incidents, most severe first, then
-// newest first.
+// newest first. Incidents of other workspaces are never included.
 func (a *App) List(ctx context.Context, team incident.TeamID) ([]incident.Incident, error) {
 	incs, err := a.store.OpenIncidents(ctx, team)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
+	incs = slices.DeleteFunc(incs, func(inc incident.Incident) bool { return inc.Team != team || !inc.Open() })
 	slices.SortStableFunc(incs, func(x, y incident.Incident) int {
 		if d := x.Severity.Rank() - y.Severity.Rank(); d != 0 {
 			return d
@@ -113,8 +162,17 @@ func (a *App) List(ctx context.Context, team incident.TeamID) ([]incident.Incide
 	return incs, nil
 }
 
+// maxHeaderRefreshes bounds how often refreshHeader rewrites the header
+// while concurrent changes keep moving the incident on.
+const maxHeaderRefreshes = 4
+
 // refreshHeader rewrites the pinned header; failures are logged, the
 // stored incident stays the truth.
+//
+// Two changes committed close together may reach Slack in the other order,
+// leaving the older state on show. So after each update the header is
+// compared with the stored incident and rewritten until they agree: the
+// last refresher to finish has then shown the latest committed state.
 func (a *App) refreshHeader(ctx context.Context, inc incident.Incident) {
 	if inc.HeaderTS == "" || inc.ChannelArchived {
 		return
@@ -124,8 +182,34 @@ func (a *App) refreshHeader(ctx context.Context, inc incident.Incident) {
 		a.logger(ctx).Warn().Err(err).Msg("load settings for header failed")
 		s = incident.DefaultSettings()
 	}
-	if err := a.slack.UpdateHeader(ctx, inc, s.ZoomEnabled); err != nil {
-		a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("update incident header failed")
+	for range maxHeaderRefreshes {
+		if err := a.slack.UpdateHeader(ctx, inc, s.ZoomEnabled); err != nil {
+			a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("update incident header failed")
+			return
+		}
+		latest, err := a.store.Incident(ctx, inc.Key())
+		if err != nil {
+			a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("re-read incident after header update failed")
+			return
+		}
+		if sameHeader(latest, inc) || latest.HeaderTS == "" || latest.ChannelArchived {
+			return
+		}
+		inc = latest
+	}
+}
+
+// sameHeader reports whether x and y show the same incident header.
+func sameHeader(x, y incident.Incident) bool {
+	if x.Title != y.Title || x.Description != y.Description || x.Severity != y.Severity || x.Status != y.Status ||
+		x.Commander != y.Commander || x.CustomerImpact != y.CustomerImpact || x.HeaderTS != y.HeaderTS {
+		return false
+	}
+	switch {
+	case x.Meeting == nil || y.Meeting == nil:
+		return x.Meeting == nil && y.Meeting == nil
+	default:
+		return x.Meeting.ID == y.Meeting.ID && x.Meeting.JoinURL == y.Meeting.JoinURL && x.Meeting.Passcode == y.Meeting.Passcode
 	}
 }
 

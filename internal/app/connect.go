@@ -14,10 +14,25 @@ import (
 // stateTTL is how long an Authorize link is valid (SPEC §6).
 const stateTTL = 10 * time.Minute
 
+// noZoomMsg answers the Zoom connection commands when no Zoom credentials
+// are configured at all: connecting is the operator's job, not an admin's.
+const noZoomMsg = "Zoom is not configured for incident-bridge: whoever runs the app must set ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET " +
+	"(with ZOOM_ACCOUNT_ID for a Server-to-Server OAuth app, or PUBLIC_URL for the install flow) and restart it."
+
+// unconfigured reports whether the app runs without Zoom credentials.
+func (a *App) unconfigured() bool {
+	_, none := a.zoom.(NoZoom)
+	return a.zoom == nil || none
+}
+
 // ConnectZoom starts the install flow for an admin and returns the Zoom
-// page to authorise the app on, valid once for ten minutes.
+// page to authorise the app on, valid once for ten minutes. It returns a
+// *Problem for non-admins and when the app does not use the install flow.
 func (a *App) ConnectZoom(ctx context.Context, team incident.TeamID, user incident.UserID) (string, error) {
 	if a.connect == nil {
+		if a.unconfigured() {
+			return "", incident.Problemf("%s", noZoomMsg)
+		}
 		return "", incident.Problemf("Zoom is connected with Server-to-Server OAuth (ZOOM_ACCOUNT_ID is set), so there is nothing to connect. `/incident zoom status` shows the connection.")
 	}
 	if err := a.requireAdmin(ctx, team, user, "connect Zoom"); err != nil {
@@ -40,6 +55,9 @@ func (a *App) ConnectZoom(ctx context.Context, team incident.TeamID, user incide
 // already connected to another workspace is refused.
 func (a *App) CompleteZoomConnect(ctx context.Context, state, code string) (incident.TeamID, error) {
 	if a.connect == nil {
+		if a.unconfigured() {
+			return "", incident.Problemf("%s", noZoomMsg)
+		}
 		return "", incident.Problemf("This app uses Server-to-Server OAuth; there is no install flow to complete.")
 	}
 	if state == "" {
@@ -56,7 +74,15 @@ func (a *App) CompleteZoomConnect(ctx context.Context, state, code string) (inci
 		return "", incident.Problemf("Zoom sent no authorization code. Start again with /incident zoom connect in Slack.")
 	}
 	conn, err := a.connect.Exchange(ctx, code)
-	if err != nil {
+	switch {
+	case errors.Is(err, incident.ErrZoomScope):
+		// The tokens are dropped unstored: without a user-read scope the
+		// account cannot be identified for the one-workspace rule.
+		return "", wrapProblem(err, "The Zoom app may not read users, so incident-bridge cannot tell which Zoom account this is. "+
+			"A Zoom admin must add the scope user:read:user:admin to the app in the Zoom App Marketplace; then start again with /incident zoom connect in Slack.")
+	case errors.Is(err, incident.ErrZoomUnavailable):
+		return "", wrapProblem(err, "Zoom is not answering right now, so Zoom is not connected. Start again with /incident zoom connect in Slack in a few minutes.")
+	case err != nil:
 		return "", wrapProblem(err, "Zoom did not accept the authorization (the code may have expired). Start again with /incident zoom connect in Slack.")
 	}
 	other, err := a.conns.TeamForZoomAccount(ctx, conn.AccountID)
@@ -77,9 +103,14 @@ func (a *App) CompleteZoomConnect(ctx context.Context, state, code string) (inci
 	return st.Team, nil
 }
 
-// DisconnectZoom revokes the workspace's Zoom token and deletes it.
+// DisconnectZoom revokes the workspace's Zoom token and deletes it. It
+// returns a *Problem for non-admins, when nothing is connected and when the
+// app does not use the install flow.
 func (a *App) DisconnectZoom(ctx context.Context, team incident.TeamID, user incident.UserID) error {
 	if a.connect == nil {
+		if a.unconfigured() {
+			return incident.Problemf("%s", noZoomMsg)
+		}
 		return incident.Problemf("Zoom is connected with Server-to-Server OAuth (ZOOM_ACCOUNT_ID is set); remove those credentials from the app's configuration to disconnect it.")
 	}
 	if err := a.requireAdmin(ctx, team, user, "disconnect Zoom"); err != nil {
@@ -128,11 +159,23 @@ func (a *App) ZoomDeauthorized(ctx context.Context, accountID string) error {
 }
 
 // ZoomBroken tells a workspace's admins once that Zoom refused the stored
-// authorisation.
+// authorisation (the token source marked the connection Broken). Callers
+// may call it after any incident.ErrZoomNotConnected; it does nothing for
+// a connection that is not broken or whose admins were told.
 func (a *App) ZoomBroken(ctx context.Context, team incident.TeamID) {
 	if a.conns == nil {
 		return
 	}
+	// Many clicks fail at once when a grant dies. Concurrent calls share
+	// one check-and-tell, and a later call reads BrokenTold, which the
+	// shared one commits before it returns: admins hear it once.
+	_, _, _ = a.flights.Do("zoom-broken/"+string(team), func() (any, error) { // nothing to return
+		a.zoomBroken(ctx, team)
+		return nil, nil
+	})
+}
+
+func (a *App) zoomBroken(ctx context.Context, team incident.TeamID) {
 	conn, err := a.conns.ZoomConnection(ctx, team)
 	if err != nil || !conn.Broken || conn.BrokenTold {
 		return

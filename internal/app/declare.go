@@ -32,6 +32,10 @@ func (a *App) Declare(ctx context.Context, r DeclareRequest) (incident.Incident,
 	}
 	if r.Commander != "" {
 		if err := a.checkCommander(ctx, r.Team, r.Commander); err != nil {
+			var ce *commanderError
+			if errors.As(err, &ce) {
+				return incident.Incident{}, ce.problem()
+			}
 			return incident.Incident{}, err
 		}
 	}
@@ -73,28 +77,34 @@ type AdoptRequest struct {
 	Title   string
 }
 
-// Adopt makes r.Channel an incident channel. It refuses a channel that
-// already is one.
+// Adopt makes r.Channel an incident channel: the bot joins it, the
+// incident is committed with the channel as its own (title r.Title, or the
+// channel's name), the header is posted and pinned there, and the change is
+// published. It refuses, changing nothing, a channel that already is an
+// incident channel, a title that is too long, and channels the bot cannot
+// join.
 func (a *App) Adopt(ctx context.Context, r AdoptRequest) (incident.Incident, error) {
+	title := strings.TrimSpace(r.Title)
+	if title != "" {
+		if err := incident.ValidateTitle(title); err != nil {
+			return incident.Incident{}, err
+		}
+	}
 	if _, err := a.store.IncidentByChannel(ctx, r.Team, r.Channel); err == nil {
-		return incident.Incident{}, incident.Problemf("This channel is already an incident channel. Use `/incident edit` to change it.")
+		return incident.Incident{}, alreadyIncidentChannel()
 	} else if !errors.Is(err, incident.ErrNotFound) {
 		return incident.Incident{}, fmt.Errorf("adopt: look up channel: %w", err)
+	}
+	settings, err := a.store.Settings(ctx, r.Team)
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("adopt: load settings: %w", err)
 	}
 	name, err := a.slack.JoinChannel(ctx, r.Team, r.Channel)
 	if err != nil {
 		return incident.Incident{}, fmt.Errorf("adopt: join channel: %w", err)
 	}
-	title := strings.TrimSpace(r.Title)
 	if title == "" {
-		title = name
-	}
-	if err := incident.ValidateTitle(title); err != nil {
-		return incident.Incident{}, err
-	}
-	settings, err := a.store.Settings(ctx, r.Team)
-	if err != nil {
-		return incident.Incident{}, fmt.Errorf("adopt: load settings: %w", err)
+		title = truncateTitle(name)
 	}
 	n, err := a.store.NextNumber(ctx, r.Team)
 	if err != nil {
@@ -108,13 +118,31 @@ func (a *App) Adopt(ctx context.Context, r AdoptRequest) (incident.Incident, err
 	}
 	if err := a.store.CreateIncident(ctx, inc); err != nil {
 		if errors.Is(err, incident.ErrChannelTaken) {
-			return incident.Incident{}, incident.Problemf("This channel is already an incident channel.")
+			return incident.Incident{}, alreadyIncidentChannel()
 		}
 		return incident.Incident{}, fmt.Errorf("adopt %s: save: %w", inc.Number, err)
 	}
 	inc = a.postHeader(ctx, inc, settings)
+	a.logger(ctx).Info().Str("incident", inc.Number.String()).Str("channel", string(inc.Channel)).Msg("incident channel adopted")
 	a.publish(ctx, ChangeEvent{Incident: inc, Kind: incident.EventAdopted, By: r.User})
 	return inc, nil
+}
+
+// alreadyIncidentChannel refuses to adopt an incident channel.
+func alreadyIncidentChannel() *incident.Problem {
+	return incident.Problemf("This channel is already an incident channel. Change its incident with `/incident edit` or the field commands (`/incident help`).")
+}
+
+// truncateTitle cuts a channel name used as a title to incident.MaxTitle
+// (Slack's channel names are shorter, but a title must never be refused).
+func truncateTitle(name string) string {
+	if r := []rune(name); len(r) > incident.MaxTitle {
+		return string(r[:incident.MaxTitle])
+	}
+	if name == "" {
+		return "Untitled incident"
+	}
+	return name
 }
 
 // createChannel creates the incident channel, trying numbered names after
@@ -155,18 +183,62 @@ func (a *App) postHeader(ctx context.Context, inc incident.Incident, s incident.
 	return updated
 }
 
-// checkCommander refuses a commander Slack does not know, or a bot.
+// checkCommander refuses a commander Slack does not know, a bot or a
+// deactivated account with a *commanderError.
 func (a *App) checkCommander(ctx context.Context, team incident.TeamID, u incident.UserID) error {
 	user, err := a.slack.User(ctx, team, u)
 	switch {
 	case errors.Is(err, ErrUnknownUser):
-		return incident.Problemf("<@%s> is not a user in this workspace. Name the commander as a mention, e.g. `/incident commander @ann`.", u)
+		return &commanderError{User: u, Unknown: true}
 	case err != nil:
 		return fmt.Errorf("look up commander: %w", err)
 	case user.Bot || user.Deleted:
-		return incident.Problemf("<@%s> cannot be the commander: pick a person who is an active member of the workspace.", u)
+		return &commanderError{User: u}
 	}
 	return nil
+}
+
+// CheckCommander reports why u cannot be the commander of one of team's
+// incidents, as incident.FieldErrors on the Commander field (plain text,
+// for a form): Slack does not know them, or they are a bot or deactivated.
+// It returns nil when they can, or when u is empty (nobody commands); other
+// errors are failed look-ups.
+func (a *App) CheckCommander(ctx context.Context, team incident.TeamID, u incident.UserID) error {
+	if u == "" {
+		return nil
+	}
+	err := a.checkCommander(ctx, team, u)
+	var ce *commanderError
+	if errors.As(err, &ce) {
+		return incident.FieldErrors{ce.field()}
+	}
+	return err
+}
+
+// commanderError says why a user cannot be the commander.
+type commanderError struct {
+	User    incident.UserID
+	Unknown bool // Slack does not know them; else a bot or deactivated
+}
+
+func (e *commanderError) Error() string { return e.problem().Msg }
+
+// problem is the message for a command's reply, where mentions render.
+func (e *commanderError) problem() *incident.Problem {
+	if e.Unknown {
+		return incident.Problemf("<@%s> is not a user in this workspace. Name the commander as a mention, e.g. `/incident commander @ann`.", e.User)
+	}
+	return incident.Problemf("<@%s> cannot be the commander: pick a person who is an active member of the workspace.", e.User)
+}
+
+// field is the message beside a form's Commander input, which shows plain
+// text only.
+func (e *commanderError) field() incident.FieldError {
+	msg := "Pick a person who is an active member of this workspace: bots and deactivated accounts cannot be the commander."
+	if e.Unknown {
+		msg = "Slack does not know this user. Pick a person from this workspace."
+	}
+	return incident.FieldError{Field: string(incident.FieldCommander), Msg: msg}
 }
 
 func members(users ...incident.UserID) []incident.UserID {

@@ -314,6 +314,7 @@ func (s *Server) methodTable() map[string]methodSpec {
 		"bookmarks.list":        {scopes: []string{"bookmarks:read"}, handle: s.bookmarksList},
 		"bookmarks.remove":      {scopes: []string{"bookmarks:write"}, handle: s.bookmarksRemove},
 		"users.info":            {scopes: []string{"users:read"}, noJSON: true, handle: s.usersInfo},
+		"users.list":            {scopes: []string{"users:read"}, noJSON: true, handle: s.usersList},
 		"views.open":            {handle: s.viewsOpen},
 		"views.push":            {handle: s.viewsPush},
 		"views.update":          {handle: s.viewsUpdate},

@@ -2,6 +2,8 @@ package fakeslack
 
 import (
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -264,4 +266,37 @@ func (s *Server) memberJoinedLocked(ch *channel, user, inviter UserID) {
 		scope = "groups:read"
 	}
 	s.emitLocked(ev, scope)
+}
+
+// usersList pages through the workspace's users, ordered by ID, with an
+// opaque cursor as Slack does (limit ≤ 1000; 0 means all that fit).
+func (s *Server) usersList(req *request) (map[string]any, *apiError) {
+	ids := make([]UserID, 0, len(s.users))
+	for id := range s.users {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	start := 0
+	if c := req.get("cursor"); c != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(c, "dXNlcjo"))
+		if err != nil || n < 0 || n > len(ids) {
+			return nil, apiErr("invalid_cursor")
+		}
+		start = n
+	}
+	limit := len(ids)
+	if l, err := strconv.Atoi(req.get("limit")); err == nil && l > 0 && l < limit {
+		limit = l
+	}
+	end := min(start+limit, len(ids))
+	members := make([]map[string]any, 0, end-start)
+	for _, id := range ids[start:end] {
+		members = append(members, s.userObject(s.users[id]))
+	}
+	next := ""
+	if end < len(ids) {
+		next = "dXNlcjo" + strconv.Itoa(end)
+	}
+	return map[string]any{"members": members, "cache_ts": s.opts.Now().Unix(),
+		"response_metadata": map[string]any{"next_cursor": next}}, nil
 }

@@ -84,7 +84,7 @@ func New() *Metrics {
 			Help: "1 while the Slack Socket Mode connection is up, else 0.",
 		}),
 		zoomBroken: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "zoom_connection_broken",
+			Namespace: namespace, Name: "zoom_connection_broken_total",
 			Help: "Times Zoom refused a workspace's stored authorisation, so an admin had to reconnect.",
 		}),
 		backupLastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{

@@ -188,8 +188,8 @@ func TestZoomConnectionBroken(t *testing.T) {
 	t.Parallel()
 	m := New()
 	m.ZoomConnectionBroken()
-	if got := value(t, m, "incident_bridge_zoom_connection_broken", nil); got != 1 {
-		t.Errorf("zoom_connection_broken = %v, want 1", got)
+	if got := value(t, m, "incident_bridge_zoom_connection_broken_total", nil); got != 1 {
+		t.Errorf("zoom_connection_broken_total = %v, want 1", got)
 	}
 }
 

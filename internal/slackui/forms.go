@@ -129,7 +129,38 @@ func ParseEdit(v slack.View) (incident.Edit, incident.FieldErrors) {
 		e.CustomerImpact = &impact
 	}
 	errs = append(e.Validate(), errs...)
-	return e, nonEmpty(errs)
+	return keepChanged(e, v), nonEmpty(errs)
+}
+
+// keepChanged drops from e the fields the person left at the value the
+// modal opened with, so saving the modal does not undo a change someone
+// else made in the meantime (a lost update). Without the view's blocks
+// every field counts as changed.
+func keepChanged(e incident.Edit, v slack.View) incident.Edit {
+	init := initialValues(v)
+	same := func(block, value string) bool {
+		iv, ok := init[block]
+		return ok && iv == value
+	}
+	if e.Title != nil && same(blockTitle, *e.Title) {
+		e.Title = nil
+	}
+	if e.Description != nil && same(blockDescription, *e.Description) {
+		e.Description = nil
+	}
+	if e.Severity != nil && same(blockSeverity, severityValue(*e.Severity)) {
+		e.Severity = nil
+	}
+	if e.Status != nil && same(blockStatus, e.Status.String()) {
+		e.Status = nil
+	}
+	if e.Commander != nil && same(blockCommander, string(*e.Commander)) {
+		e.Commander = nil
+	}
+	if e.CustomerImpact != nil && same(blockImpact, impactValue(*e.CustomerImpact)) {
+		e.CustomerImpact = nil
+	}
+	return e
 }
 
 // parseSeverity reads the Severity select: ok is false when nothing was
@@ -253,3 +284,9 @@ func descriptionInput(desc string) *slack.InputBlock {
 	}
 	return input(blockDescription, labelDescription, "", true, el)
 }
+
+// severityValue is a severity's option value in the Severity select.
+func severityValue(s incident.Severity) string { return s.String() }
+
+// impactValue is a customer-impact option value in the Customer impact select.
+func impactValue(b bool) string { return incident.YesNo(b) }

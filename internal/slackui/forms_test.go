@@ -172,11 +172,8 @@ func TestParseEditUntouchedChangesNothing(t *testing.T) {
 		if fe != nil {
 			t.Fatalf("ParseEdit: %v", fe)
 		}
-		if e.Title == nil || e.Description == nil || e.Status == nil || e.Commander == nil || e.CustomerImpact == nil {
-			t.Fatalf("edit leaves fields unset: %+v", e)
-		}
-		if (e.Severity == nil) != (inc.Severity == incident.SevUnknown) {
-			t.Errorf("severity %v for incident severity %v", e.Severity, inc.Severity)
+		if e != (incident.Edit{}) {
+			t.Fatalf("untouched edit sets fields: %+v", e)
 		}
 		after := inc
 		if cs := after.Apply(e); len(cs) != 0 {
@@ -318,4 +315,22 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestParseEditKeepsOthersChanges: saving the modal changes only what the
+// person changed in it, so a change made by someone else while the modal
+// was open is not undone (no lost update).
+func TestParseEditKeepsOthersChanges(t *testing.T) {
+	t.Parallel()
+	opened := testIncident() // the modal opens at these values
+	e, fe := ParseEdit(submit(t, EditModal(opened, ""), fields{"Title": "Renamed"}))
+	if fe != nil {
+		t.Fatalf("ParseEdit: %v", fe)
+	}
+	now := opened
+	now.Severity, now.Status = incident.Sev1, incident.StatusStable // changed meanwhile
+	cs := now.Apply(e)
+	if len(cs) != 1 || cs[0].Field != incident.FieldTitle || now.Severity != incident.Sev1 || now.Status != incident.StatusStable {
+		t.Errorf("changes %+v, incident %+v; want only the title changed", cs, now)
+	}
 }

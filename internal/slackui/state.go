@@ -160,3 +160,28 @@ func (s state) checked(block string) bool {
 	}
 	return false
 }
+
+// initialValues returns the initial value each input of a submitted view
+// was opened with (plain text, select option value, or user), by block ID.
+// Slack sends the view's blocks back with the submission.
+func initialValues(v slack.View) map[string]string {
+	out := map[string]string{}
+	for _, b := range v.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		switch el := in.Element.(type) {
+		case *slack.PlainTextInputBlockElement:
+			out[in.BlockID] = strings.TrimSpace(el.InitialValue)
+		case *slack.SelectBlockElement:
+			switch {
+			case el.InitialOption != nil:
+				out[in.BlockID] = el.InitialOption.Value
+			default:
+				out[in.BlockID] = el.InitialUser
+			}
+		}
+	}
+	return out
+}
