@@ -29,11 +29,13 @@ func (a *App) autoMeeting(ctx context.Context, ev ChangeEvent) {
 	reason := failureReason(err)
 	a.metrics.MeetingFailed(reason)
 	a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Str("reason", reason).Msg("automatic meeting failed")
-	a.tellAutoFailure(ctx, inc, reason, asProblem(err, inc))
+	a.tellAutoFailure(ctx, inc, failureKey(err), a.asProblem(err, inc))
 }
 
 // tellAutoFailure posts an automatic-creation failure in the channel once
-// per incident and reason, not on every change.
+// per incident and reason (key, from failureKey), not on every change. The
+// reason is committed before it is posted: a crash in between loses the
+// post rather than repeating it on every later change.
 func (a *App) tellAutoFailure(ctx context.Context, inc incident.Incident, reason string, err error) {
 	first := false
 	_, uerr := a.store.UpdateIncident(ctx, inc.Key(), func(i *incident.Incident) error {

@@ -8,9 +8,12 @@ import (
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 )
 
-// rejectedHosts remembers, per workspace and briefly, the emails Zoom said
-// are not users of the account, so a busy incident does not pay a failed
-// Zoom call on every change.
+// rejectedHosts remembers, per workspace and briefly (ten minutes, as New
+// sets it), the emails Zoom said are not users of the account (or may not
+// host), so a busy incident does not pay a failed Zoom call on every
+// change. It is memory only: a restart, or saving the settings, forgets it,
+// and someone added to the Zoom account is tried again once that time has
+// passed.
 type rejectedHosts struct {
 	ttl time.Duration
 	now func() time.Time
@@ -19,18 +22,37 @@ type rejectedHosts struct {
 	until map[string]time.Time // team + "\x00" + lower-case email
 }
 
+// newRejectedHosts remembers refusals for ttl by the clock now.
 func newRejectedHosts(ttl time.Duration, now func() time.Time) *rejectedHosts {
 	return &rejectedHosts{ttl: ttl, now: now, until: map[string]time.Time{}}
 }
 
+// rejectedKey is the map key of an email in a workspace; emails compare
+// case-insensitively, as Zoom's do.
 func rejectedKey(team incident.TeamID, email string) string {
 	return string(team) + "\x00" + strings.ToLower(email)
 }
 
+// add remembers that Zoom refused email as a host in team's account, and
+// forgets what has expired, so the memory stays as small as the refusals
+// of the last ttl.
 func (r *rejectedHosts) add(team incident.TeamID, email string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.until[rejectedKey(team, email)] = r.now().Add(r.ttl)
+	now := r.now()
+	for k, until := range r.until {
+		if !now.Before(until) {
+			delete(r.until, k)
+		}
+	}
+	r.until[rejectedKey(team, email)] = now.Add(r.ttl)
+}
+
+// len is how many refusals are remembered.
+func (r *rejectedHosts) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.until)
 }
 
 // forget drops what is known of team, e.g. after settings change.

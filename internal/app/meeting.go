@@ -46,7 +46,7 @@ func (a *App) EnsureMeeting(ctx context.Context, r MeetingRequest) (MeetingResul
 			a.ZoomBroken(ctx, inc.Team)
 		}
 		a.metrics.MeetingFailed(failureReason(err))
-		return MeetingResult{}, asProblem(err, inc)
+		return MeetingResult{}, a.asProblem(err, inc)
 	}
 	if res.StartURL != "" && (res.Incident.Meeting == nil || res.Incident.Meeting.HostUser != r.User || r.User == "") {
 		res.StartURL = "" // shared result: only the host sees the start link
@@ -75,17 +75,45 @@ func (a *App) ensureMeeting(ctx context.Context, inc incident.Incident, user inc
 	if trigger == incident.TriggerReplace && replacing == "" {
 		trigger = incident.TriggerOneClick
 	}
+	// Concurrent requests for the incident share one creation. Zoom's
+	// create is not idempotent, and this keeps them to one Zoom call in
+	// this process; the durable claim keeps it to one across processes.
 	flightKey := inc.Key().String() + "/" + replacing
-	v, err, _ := a.flights.Do(flightKey, func() (any, error) {
-		// The first caller's context may end; the creation must not.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.claimWait)
-		defer cancel()
-		return a.createMeeting(fctx, inc.Key(), user, trigger, replacing, settings)
-	})
-	if err != nil {
-		return MeetingResult{}, err
+	me := requester{user: user, auto: trigger == incident.TriggerAutomatic}
+	for {
+		v, err, _ := a.flights.Do(flightKey, func() (any, error) {
+			// The first caller's context may end; the creation must not.
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.claimWait)
+			defer cancel()
+			res, err := a.createMeeting(fctx, inc.Key(), user, trigger, replacing, settings)
+			return flight{by: me, res: res}, err
+		})
+		f, _ := v.(flight)
+		if err != nil && f.by != me && errors.As(err, new(*hostError)) && ctx.Err() == nil {
+			// The creation this request joined found no host for the
+			// request that led it (SPEC §5.3 depends on who asks): this
+			// request tries with its own presser or commander. Each round
+			// ends the leader's request, so this terminates.
+			continue
+		}
+		if err != nil {
+			return MeetingResult{}, err
+		}
+		return f.res, nil
 	}
-	return v.(MeetingResult), nil
+}
+
+// requester is who a creation starts its host order from (SPEC §5.3): the
+// presser, or the commander for automatic creation.
+type requester struct {
+	user incident.UserID
+	auto bool
+}
+
+// flight is one creation's outcome, shared by the requests that joined it.
+type flight struct {
+	by  requester
+	res MeetingResult
 }
 
 // createMeeting claims the incident durably, calls Zoom outside any
@@ -106,25 +134,41 @@ func (a *App) createMeeting(ctx context.Context, key incident.Key, user incident
 	if len(hosts) == 0 {
 		return MeetingResult{}, noHostProblem(inc, settings, primary, trigger)
 	}
-	claim := Claim{Attempt: newAttemptID(), Replacing: replacing, At: a.now()}
+	claim := Claim{Attempt: newAttemptID(), Replacing: replacing}
 	for _, h := range hosts {
 		claim.Hosts = append(claim.Hosts, h.Email)
 	}
-	switch err := a.store.ClaimMeeting(ctx, key, claim); {
-	case errors.Is(err, incident.ErrMeetingExists):
-		return a.existing(ctx, key)
-	case errors.Is(err, incident.ErrClaimHeld):
-		return a.awaitMeeting(ctx, key, replacing)
-	case err != nil:
-		return MeetingResult{}, fmt.Errorf("claim meeting for %s: %w", inc.Number, err)
+	for {
+		claim.At = a.now()
+		err := a.store.ClaimMeeting(ctx, key, claim)
+		if err == nil {
+			break
+		}
+		switch {
+		case errors.Is(err, incident.ErrMeetingExists):
+			return a.existing(ctx, key)
+		case errors.Is(err, incident.ErrClaimHeld):
+			res, done, werr := a.awaitMeeting(ctx, key, replacing)
+			if werr != nil || done {
+				return res, werr
+			}
+			continue // the other attempt gave up: claim again
+		default:
+			return MeetingResult{}, fmt.Errorf("claim meeting for %s: %w", inc.Number, err)
+		}
 	}
 
 	created, host, err := a.createWithHosts(ctx, inc, settings, hosts, claim.Attempt)
+	// Whatever Zoom said must be settled in the store even if ctx ran out
+	// meanwhile: a meeting left unrecorded, or a claim left held, would
+	// cost a second meeting or a two-minute wait.
+	settle, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
 	if err != nil {
 		// Nothing was recorded, so the next request may try again. After
 		// an unknown outcome the person is told a meeting may exist, and
 		// pressing again is their informed choice; no retry is automatic.
-		if rerr := a.store.ReleaseClaim(ctx, key, claim.Attempt); rerr != nil {
+		if rerr := a.store.ReleaseClaim(settle, key, claim.Attempt); rerr != nil {
 			a.logger(ctx).Error().Err(rerr).Str("incident", inc.Number.String()).Msg("release meeting claim failed")
 		}
 		if errors.Is(err, incident.ErrHostNotInAccount) {
@@ -139,10 +183,10 @@ func (a *App) createMeeting(ctx context.Context, key incident.Key, user incident
 	if trigger != incident.TriggerAutomatic {
 		m.CreatedBy = user
 	}
-	inc, err = a.store.RecordMeeting(ctx, key, claim.Attempt, m)
+	inc, err = a.store.RecordMeeting(settle, key, claim.Attempt, m)
 	if errors.Is(err, incident.ErrClaimLost) {
 		a.logger(ctx).Warn().Str("incident", key.Number.String()).Str("zoom_meeting", created.ID).Msg("meeting claim lost before recording; keeping the recorded meeting")
-		return a.existing(ctx, key)
+		return a.existing(settle, key)
 	}
 	if err != nil {
 		return MeetingResult{}, fmt.Errorf("record meeting for %s: %w", key.Number, err)
@@ -150,7 +194,7 @@ func (a *App) createMeeting(ctx context.Context, key incident.Key, user incident
 	a.metrics.MeetingCreated(trigger, host.Kind)
 	a.logger(ctx).Info().Str("incident", inc.Number.String()).Str("trigger", trigger.String()).
 		Str("host_source", host.Kind.String()).Str("zoom_meeting", m.ID).Msg("meeting created")
-	inc = a.publishMeeting(ctx, inc, settings, replacing != "")
+	inc = a.publishMeeting(settle, inc, settings, replacing != "")
 	res := MeetingResult{Incident: inc}
 	if host.Kind != incident.HostFallback {
 		res.StartURL = created.StartURL
@@ -226,22 +270,38 @@ func (a *App) existing(ctx context.Context, key incident.Key) (MeetingResult, er
 	return MeetingResult{Incident: inc, Existing: true}, nil
 }
 
+// claimPoll is how often a request waiting on another attempt's claim
+// looks for the meeting; claimRetry how long it waits before trying to
+// claim again (the other attempt may have failed and released its claim).
+const (
+	claimPoll = 50 * time.Millisecond
+	// settleTimeout bounds recording Zoom's answer and publishing it.
+	settleTimeout = 20 * time.Second
+	claimRetry    = 500 * time.Millisecond
+)
+
 // awaitMeeting waits for another attempt (another process, or one that
-// started before this one) to record its meeting.
-func (a *App) awaitMeeting(ctx context.Context, key incident.Key, replacing string) (MeetingResult, error) {
-	tick := time.NewTicker(50 * time.Millisecond)
+// started before this one) to record its meeting. done is true with the
+// meeting once it is recorded; false after claimRetry without one, for the
+// caller to claim again.
+func (a *App) awaitMeeting(ctx context.Context, key incident.Key, replacing string) (res MeetingResult, done bool, err error) {
+	tick := time.NewTicker(claimPoll)
 	defer tick.Stop()
+	retry := time.NewTimer(claimRetry)
+	defer retry.Stop()
 	for {
 		inc, err := a.store.Incident(ctx, key)
 		if err != nil {
-			return MeetingResult{}, fmt.Errorf("reload %s: %w", key, err)
+			return MeetingResult{}, true, fmt.Errorf("reload %s: %w", key, err)
 		}
 		if inc.Meeting != nil && inc.Meeting.ID != replacing {
-			return MeetingResult{Incident: inc, Existing: true}, nil
+			return MeetingResult{Incident: inc, Existing: true}, true, nil
 		}
 		select {
 		case <-ctx.Done():
-			return MeetingResult{}, incident.Problemf("Another request is still creating %s's meeting. Try `/incident zoom` again in a minute.", key.Number)
+			return MeetingResult{}, true, incident.Problemf("Another request is still creating %s's meeting. Try `/incident zoom` again in a minute.", key.Number)
+		case <-retry.C:
+			return MeetingResult{}, false, nil
 		case <-tick.C:
 		}
 	}
@@ -256,8 +316,13 @@ func (a *App) publishMeeting(ctx context.Context, inc incident.Incident, s incid
 		log.Warn().Err(err).Msg("announce meeting failed")
 	}
 	bookmark := inc.BookmarkID
-	if s.Bookmarks {
+	switch {
+	case s.Bookmarks:
 		bookmark = a.bookmark(ctx, inc)
+	case bookmark != "":
+		// Bookmarks were turned off after this one was added: keep it
+		// from pointing at a replaced meeting, but add none.
+		bookmark = a.editBookmark(ctx, inc)
 	}
 	kind := incident.EventMeetingCreated
 	if replaced {
@@ -295,4 +360,17 @@ func (a *App) bookmark(ctx context.Context, inc incident.Incident) string {
 		return inc.BookmarkID
 	}
 	return id
+}
+
+// editBookmark points the existing bookmark at the meeting and returns its
+// ID, or "" if someone removed it.
+func (a *App) editBookmark(ctx context.Context, inc incident.Incident) string {
+	err := a.slack.EditBookmark(ctx, inc, inc.BookmarkID, bookmarkTitle, inc.Meeting.JoinURL)
+	switch {
+	case errors.Is(err, ErrBookmarkGone):
+		return ""
+	case err != nil:
+		a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("edit meeting bookmark failed")
+	}
+	return inc.BookmarkID
 }

@@ -2,48 +2,104 @@ package app
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 )
 
-// noHostProblem explains why no host could be found (SPEC §5.3 step 4) and
-// what an admin can do.
-func noHostProblem(inc incident.Incident, s incident.Settings, primary incident.Host, trigger incident.Trigger) *incident.Problem {
-	fix := "An admin can set *Fallback user account* in `/incident settings`."
-	if s.FallbackEmail != "" {
-		fix = "The *Fallback user account* is not a user of the connected Zoom account either; an admin can change it in `/incident settings`."
-	}
-	switch {
-	case s.AlwaysUseFallback:
-		return incident.Problemf("No Zoom meeting was created for %s: the fallback user account that always hosts is not a user of the connected Zoom account. An admin can change *Fallback user account* in `/incident settings`.", inc.Number)
-	case trigger == incident.TriggerAutomatic && primary.User == "":
-		return incident.Problemf("No Zoom meeting was created automatically for %s: it has no commander and no usable fallback user account. Set one with `/incident commander @name`. %s", inc.Number, fix)
-	case trigger == incident.TriggerAutomatic:
-		return incident.Problemf("No Zoom meeting was created automatically for %s: the commander <@%s> is not a user of the connected Zoom account. %s", inc.Number, primary.User, fix)
-	case primary.Email == "":
-		return incident.Problemf("No Zoom meeting was created for %s: Slack has no email for you to host it with. %s", inc.Number, fix)
-	default:
-		return incident.Problemf("No Zoom meeting was created for %s: your Slack email is not a user of the connected Zoom account. %s Or ask a Zoom admin to add you.", inc.Number, fix)
-	}
+// hostError is SPEC §5.3 step 4: no host could be found for a request.
+// Why depends on who asked (the presser or the commander), so a request
+// that shared another's creation may still try its own.
+type hostError struct {
+	// Why names the cause in words for logs and as the key the channel is
+	// told once by ("no_commander", "commander_not_in_account:U123"…); it
+	// holds Slack user IDs, never emails.
+	Why string
 }
 
-// asProblem turns Zoom failures into plain words for the person who asked;
-// other errors pass through (the bot shows a reference and logs them).
-func asProblem(err error, inc incident.Incident) error {
+// Error says no host was found, and why.
+func (e *hostError) Error() string { return "no usable zoom host: " + e.Why }
+
+// noHostProblem explains why no host could be found (SPEC §5.3 step 4) and
+// what an admin can do. The result is a *ProblemError whose cause is a
+// *hostError.
+func noHostProblem(inc incident.Incident, s incident.Settings, primary incident.Host, trigger incident.Trigger) error {
+	fix := "An admin can set *Fallback user account* in `/incident settings`."
+	suffix := ""
+	if s.FallbackEmail != "" {
+		fix = "The *Fallback user account* is not a user of the connected Zoom account either; an admin can change it in `/incident settings`."
+		suffix = "+fallback"
+	}
+	var why, msg string
+	switch {
+	case s.AlwaysUseFallback && s.FallbackEmail != "":
+		why = "fallback_not_in_account"
+		msg = fmt.Sprintf("No Zoom meeting was created for %s: the fallback user account that always hosts is not a user of the connected Zoom account. An admin can change *Fallback user account* in `/incident settings`.", inc.Number)
+	case trigger == incident.TriggerAutomatic && primary.User == "":
+		why = "no_commander" + suffix
+		msg = fmt.Sprintf("No Zoom meeting was created automatically for %s: it has no commander and no usable fallback user account. Set one with `/incident commander @name`. %s", inc.Number, fix)
+	case trigger == incident.TriggerAutomatic && primary.Email == "":
+		why = "commander_no_email:" + string(primary.User) + suffix
+		msg = fmt.Sprintf("No Zoom meeting was created automatically for %s: Slack has no email for the commander <@%s> to host it with. %s", inc.Number, primary.User, fix)
+	case trigger == incident.TriggerAutomatic:
+		why = "commander_not_in_account:" + string(primary.User) + suffix
+		msg = fmt.Sprintf("No Zoom meeting was created automatically for %s: the commander <@%s> is not a user of the connected Zoom account. %s", inc.Number, primary.User, fix)
+	case primary.Email == "":
+		why = "requester_no_email" + suffix
+		msg = fmt.Sprintf("No Zoom meeting was created for %s: Slack has no email for you to host it with. %s", inc.Number, fix)
+	default:
+		why = "requester_not_in_account" + suffix
+		msg = fmt.Sprintf("No Zoom meeting was created for %s: your Slack email is not a user of the connected Zoom account. %s Or ask a Zoom admin to add you.", inc.Number, fix)
+	}
+	return &ProblemError{Problem: &incident.Problem{Msg: msg}, Cause: &hostError{Why: why}}
+}
+
+// asProblem turns Zoom failures into plain words for the person who asked:
+// what failed and what they or an admin can do. Other errors pass through
+// (the bot shows a reference and logs them).
+func (a *App) asProblem(err error, inc incident.Incident) error {
 	var p *incident.Problem
 	switch {
 	case errors.As(err, &p):
 		return err
 	case errors.Is(err, incident.ErrZoomNotConnected):
-		return wrapProblem(err, "No Zoom meeting was created for %s: Zoom is not connected (or its authorisation was revoked). An admin can connect it with `/incident zoom connect`.", inc.Number)
+		return wrapProblem(err, "No Zoom meeting was created for %s: %s", inc.Number, a.notConnectedFix())
 	case errors.Is(err, incident.ErrZoomScope):
-		return wrapProblem(err, "No Zoom meeting was created for %s: the Zoom app is missing the scope meeting:write:meeting:admin. A Zoom admin must add it to the app and re-authorize.", inc.Number)
+		return wrapProblem(err, "No Zoom meeting was created for %s: the Zoom app is missing the scope meeting:write:meeting:admin. A Zoom admin must add it to the app in the Zoom App Marketplace%s.", inc.Number, a.reauthorize())
 	case errors.Is(err, incident.ErrZoomUnavailable):
 		return wrapProblem(err, "No Zoom meeting was created for %s: Zoom is not answering right now (rate-limited or down). Try `/incident zoom` again in a minute.", inc.Number)
 	case errors.Is(err, incident.ErrOutcomeUnknown):
 		return wrapProblem(err, "Zoom did not confirm %s's meeting in time; it may exist in the host's Zoom account. Try `/incident zoom` again in a few minutes.", inc.Number)
 	}
 	return err
+}
+
+// notConnectedFix says why Zoom refused, and who can fix it how, for the
+// way this app is connected.
+func (a *App) notConnectedFix() string {
+	switch {
+	case a.connect != nil:
+		return "Zoom is not connected (or its authorisation was revoked). An admin can connect it with `/incident zoom connect`."
+	case isNoZoom(a.zoom):
+		return "Zoom is not configured for incident-bridge (ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET are not set). An admin must set them and restart the app."
+	}
+	return "Zoom refused incident-bridge's Server-to-Server credentials. An admin should check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET and that the Zoom app is activated; `incident-bridge check` tests them."
+}
+
+// reauthorize is what an installed app needs after a scope is added.
+func (a *App) reauthorize() string {
+	if a.connect != nil {
+		return ", then an admin runs `/incident zoom connect` again"
+	}
+	return ""
+}
+
+func isNoZoom(z Zoom) bool {
+	switch z.(type) {
+	case NoZoom, *NoZoom:
+		return true
+	}
+	return false
 }
 
 // ProblemError is a *Problem that keeps its cause for the logs.
@@ -62,8 +118,7 @@ func wrapProblem(cause error, format string, args ...any) error {
 	return &ProblemError{Problem: incident.Problemf(format, args...), Cause: cause}
 }
 
-// failureReason names a meeting failure for metrics and for telling a
-// channel once per reason.
+// failureReason names a meeting failure for metrics.
 func failureReason(err error) string {
 	switch {
 	case errors.Is(err, incident.ErrZoomNotConnected):
@@ -74,12 +129,27 @@ func failureReason(err error) string {
 		return "unavailable"
 	case errors.Is(err, incident.ErrOutcomeUnknown):
 		return "outcome_unknown"
-	case errors.Is(err, incident.ErrHostNotInAccount):
+	case errors.Is(err, incident.ErrHostNotInAccount), errors.As(err, new(*hostError)):
 		return "no_host"
 	}
 	var p *incident.Problem
 	if errors.As(err, &p) {
-		return "no_host"
+		return "refused"
 	}
 	return "error"
+}
+
+// failureKey names an automatic-creation failure for telling the channel
+// once per incident and reason: a missing host is told again when the
+// reason changes (e.g. a new commander who is not in Zoom either).
+func failureKey(err error) string {
+	var he *hostError
+	if errors.As(err, &he) {
+		return "no_host:" + he.Why
+	}
+	var p *incident.Problem
+	if failureReason(err) == "refused" && errors.As(err, &p) {
+		return "refused:" + p.Msg
+	}
+	return failureReason(err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 )
@@ -66,14 +67,15 @@ func (a *App) SaveSettings(ctx context.Context, team incident.TeamID, user incid
 		return errs
 	}
 	if s.FallbackEmail != "" && s.ZoomEnabled {
-		err := a.zoom.CheckUser(ctx, team, s.FallbackEmail)
+		err := a.checkFallback(ctx, team, s.FallbackEmail)
 		switch {
 		case err == nil:
 		case errors.Is(err, incident.ErrHostNotInAccount):
 			return incident.FieldErrors{{Field: incident.SettingFallbackEmail, Msg: "This email is not a user of the connected Zoom account (or may not host meetings). Use the email of a licensed Zoom user in that account."}}
 		default:
-			// Without the user-read scope, or with Zoom unreachable, the
-			// email cannot be checked now; meetings will check it.
+			// Without the user-read scope, or with Zoom unreachable or
+			// slow, the email cannot be checked now; meetings will check
+			// it (and fall back no further if it fails).
 			a.logger(ctx).Info().Err(err).Msg("fallback email not checked against zoom")
 		}
 	}
@@ -83,4 +85,25 @@ func (a *App) SaveSettings(ctx context.Context, team incident.TeamID, user incid
 	a.rejected.forget(team)
 	a.logger(ctx).Info().Str("team", string(team)).Str("user", string(user)).Msg("settings saved")
 	return nil
+}
+
+// saveReserve is the part of the caller's deadline kept for saving after
+// the fallback email is checked at Zoom; checkTimeout bounds the check when
+// the caller set no deadline.
+const (
+	saveReserve  = 500 * time.Millisecond
+	checkTimeout = 10 * time.Second
+)
+
+// checkFallback asks Zoom whether email may host, leaving time before ctx's
+// deadline to save: a slow Zoom must not turn a valid save into a failure.
+func (a *App) checkFallback(ctx context.Context, team incident.TeamID, email string) error {
+	var cancel context.CancelFunc
+	if dl, ok := ctx.Deadline(); ok {
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-saveReserve))
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, checkTimeout)
+	}
+	defer cancel()
+	return a.zoom.CheckUser(ctx, team, email)
 }
