@@ -48,6 +48,9 @@ func TestLifecycleFieldCommands(t *testing.T) {
 		{alice, "commander @alice", "<@UALICE> set commander <@UBOB> → <@UALICE>", []string{"<@UALICE>"}},
 		{bob, "ic me", "<@UBOB> set commander <@UALICE> → <@UBOB>", []string{"<@UBOB>"}},
 		{alice, "commander UCAROL", "<@UALICE> set commander <@UBOB> → <@UCAROL>", []string{"<@UCAROL>"}},
+		// A plain @name that is someone else's is looked up in users.list.
+		{alice, "commander @bob", "<@UALICE> set commander <@UCAROL> → <@UBOB>", []string{"<@UBOB>"}},
+		{alice, "commander @carol", "<@UALICE> set commander <@UBOB> → <@UCAROL>", []string{"<@UCAROL>"}},
 		{alice, "title Checkout &amp; payments slow", "<@UALICE> set title “Checkout slow” → “Checkout &amp; payments slow”", []string{"INC-1: Checkout & payments slow"}},
 		{bob, "impact YES", "<@UBOB> set customer impact no → yes", []string{"*Customer impact*\nyes"}},
 		{alice, "impact no", "<@UALICE> set customer impact yes → no", []string{"*Customer impact*\nno"}},
@@ -179,9 +182,9 @@ func TestLifecycleBadInput(t *testing.T) {
 		{"commander <@UNOBODY|ghost>", "<@UNOBODY> is not a user in this workspace"},
 		{"commander <@UDEPLOYBOT|deploybot>", "<@UDEPLOYBOT> cannot be the commander"},
 		// A name Slack did not turn into a mention, and that is not the
-		// caller's own, is looked up; where that is impossible the answer
-		// says how to mention.
-		{"commander @carol", "Mention the commander instead: type @, pick the person"},
+		// caller's own, is looked up (users.list); nobody by that name
+		// gets an answer that says how to mention.
+		{"commander @zed", "Nobody in this workspace is called @zed. Mention the commander instead"},
 		{"title", "The title is empty"},
 		{"title    ", "The title is empty"},
 		{"title " + strings.Repeat("x", incident.MaxTitle+1), "The title is 121 characters; keep it to 120."},

@@ -47,7 +47,7 @@ func (b *Bot) command(cmd slack.SlashCommand) job {
 		title := plainText(rest)
 		return job{run: func(ctx context.Context, _ func(any)) {
 			b.answer(ctx, to, func(ctx context.Context) (slackui.Message, error) {
-				_, err := b.api.OpenViewContext(ctx, cmd.TriggerID, slackui.DeclareModal(title, string(ch)))
+				_, err := b.api.OpenViewContext(ctx, cmd.TriggerID, slackui.DeclareModal(title, origin{Channel: ch, ResponseURL: cmd.ResponseURL}.encode()))
 				return slackui.Message{}, wrapSlack("open declare modal", err)
 			})
 		}}
@@ -122,7 +122,7 @@ func (b *Bot) command(cmd slack.SlashCommand) job {
 	case "settings":
 		return job{run: func(ctx context.Context, _ func(any)) {
 			b.answer(ctx, to, func(ctx context.Context) (slackui.Message, error) {
-				return slackui.Message{}, b.openSettings(ctx, team, user, cmd.TriggerID)
+				return slackui.Message{}, b.openSettings(ctx, team, user, cmd.TriggerID, origin{Channel: ch, ResponseURL: cmd.ResponseURL})
 			})
 		}}
 	}
@@ -314,12 +314,12 @@ func (b *Bot) openEdit(ctx context.Context, team incident.TeamID, ch incident.Ch
 }
 
 // openSettings opens the settings modal for an admin.
-func (b *Bot) openSettings(ctx context.Context, team incident.TeamID, user incident.UserID, trigger string) error {
+func (b *Bot) openSettings(ctx context.Context, team incident.TeamID, user incident.UserID, trigger string, from origin) error {
 	s, err := b.app.SettingsFor(ctx, team, user)
 	if err != nil {
 		return err
 	}
-	_, err = b.api.OpenViewContext(ctx, trigger, slackui.SettingsModal(s, ""))
+	_, err = b.api.OpenViewContext(ctx, trigger, slackui.SettingsModal(s, from.encode()))
 	return wrapSlack("open settings modal", err)
 }
 

@@ -68,18 +68,18 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) job {
 		if len(errs) > 0 {
 			return job{ack: viewErrors(errs)}
 		}
-		origin := incident.ChannelID(cb.View.PrivateMetadata)
+		from := decodeOrigin(cb.View.PrivateMetadata)
 		return job{run: func(ctx context.Context, _ func(any)) {
 			inc, err := b.app.Declare(ctx, app.DeclareRequest{
 				Team: team, User: user, Title: form.Title, Description: form.Description,
 				Severity: form.Severity, Commander: form.Commander, CustomerImpact: form.CustomerImpact,
 			})
-			to := replyTo{Team: team, User: user, Channel: origin}
+			to := from.replyTo(team, user)
 			if err != nil {
 				b.replyQuietly(ctx, to, b.errorMessage(ctx, err))
 				return
 			}
-			if origin != inc.Channel {
+			if from.Channel != inc.Channel {
 				b.replyQuietly(ctx, to, slackui.Notice("Declared "+inc.Ref()+" in <#"+string(inc.Channel)+">."))
 			}
 		}}
@@ -100,6 +100,7 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) job {
 		if len(errs) > 0 {
 			return job{ack: viewErrors(errs)}
 		}
+		from := decodeOrigin(cb.View.PrivateMetadata)
 		// Saving checks the fallback email with Zoom, and its problems
 		// belong on the field, so this ack waits for the save (bounded).
 		return job{ackLater: true, run: func(ctx context.Context, ack func(any)) {
@@ -111,6 +112,9 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) job {
 			switch {
 			case err == nil:
 				ack(nil)
+				if from.Channel != "" || from.ResponseURL != "" {
+					b.replyQuietly(ctx, from.replyTo(team, user), slackui.Notice("Settings saved. `/incident zoom status` shows them."))
+				}
 			case errors.As(err, &fe):
 				ack(viewErrors(fe))
 			case errors.As(err, &p):
