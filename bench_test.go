@@ -435,7 +435,11 @@ var bnTitleRE = regexp.MustCompile(`Change \d{7}`)
 
 // BenchmarkChangeThroughput (issue 3) pushes incident changes through the
 // whole path: /incident title → store commit → header chat.update → change
-// line → change published. One op is one change.
+// line → change published. One op is one change. The clock stops at what
+// Slack sees last (the header, or the change line); the app publishes the
+// change in-process right after posting the line (app.Change), so that
+// last step is a function call, not I/O. BenchmarkMeetingPath times what
+// a subscriber (automatic creation) does with a published change.
 //
 //   - serial: one person, one incident; each change is sent once the header
 //     shows the previous one. Also reports the command → header latency.

@@ -51,15 +51,18 @@ func TestDeclareAndOneClickMeeting(t *testing.T) {
 	if pins := w.slack.Pins(ch.ID); pins[0].Edited == 0 {
 		t.Error("header was not updated in place")
 	}
-	fakeslack.Eventually(t, func() bool {
-		return strings.Contains(w.channelText(ch.ID), "<@UALICE> started a Zoom meeting")
-	})
+	announcement := w.slack.MustWaitMessage(t, ch.ID, "<@UALICE> started a Zoom meeting")
+	if announcement.Pinned || !strings.Contains(fakeslack.Text(announcement), m.JoinURL) || !strings.Contains(fakeslack.Text(announcement), "Join Zoom Meeting") {
+		t.Errorf("announcement:\n%s\nwant a channel message with the join link and a Join Zoom Meeting button", fakeslack.Text(announcement))
+	}
 	saw := w.saw(alice)
 	if !strings.Contains(saw, m.JoinURL) || !strings.Contains(saw, m.StartURL) {
 		t.Errorf("alice saw:\n%s\nwant the join link and her start link", saw)
 	}
 
-	// A second press, and /incident zoom, show the meeting and create none.
+	// Pressing the Join button, and /incident zoom, show the meeting and
+	// create none (concurrent presses of Create Zoom Meeting are in
+	// TestMtExactlyOneMeetingUnderContention).
 	w.slack.MustClick(t, bob, ch.ID, "Join Zoom Meeting")
 	w.slack.MustSlash(t, bob, ch.ID, "zoom")
 	w.eventuallySaw(bob, "already has a meeting")
@@ -96,6 +99,24 @@ func TestStartURLNeverPosted(t *testing.T) {
 			}
 		}
 	}
+	// Everything the app sent Slack — messages with their fallback text,
+	// updates, bookmarks, direct messages — but the host's own ephemeral.
+	startSeen := 0
+	for _, c := range w.slack.Calls("") {
+		body := c.Params.Encode() + strings.Join(c.Params["body"], "")
+		if !strings.Contains(body, "zak=") && !strings.Contains(body, "zak%3D") {
+			continue
+		}
+		private := c.Method == "response_url" || (c.Method == "chat.postEphemeral" && c.Params.Get("user") == string(alice))
+		if !private {
+			t.Errorf("%s carried the start URL: %s", c.Method, c.Params.Get("channel"))
+		}
+		startSeen++
+	}
+	if startSeen != 1 {
+		t.Errorf("the start URL was sent %d times; want once, to its host", startSeen)
+	}
+
 	logs := w.logs.String()
 	if !strings.Contains(logs, "meeting created") {
 		t.Fatal("logs were not captured")
@@ -186,4 +207,24 @@ func containsUser(us []fakeslack.UserID, u fakeslack.UserID) bool {
 		}
 	}
 	return false
+}
+
+// TestDeclareNameTaken: when the channel name is taken (an old channel, or
+// one another tool made), the incident gets the next free name.
+func TestDeclareNameTaken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.slack.AddChannel("inc-1-payments-down", bob)
+	w.slack.AddChannel("inc-1-payments-down-2", bob)
+
+	ch := w.declare(alice, "Payments down", fakeslack.Fields{"Severity": "SEV-2"})
+	if ch.Name != "inc-1-payments-down-3" {
+		t.Errorf("incident channel %q; want inc-1-payments-down-3", ch.Name)
+	}
+	if h := w.header(ch.ID); !strings.Contains(h, "INC-1: Payments down") {
+		t.Errorf("header:\n%s", h)
+	}
+	if n := len(w.slack.Messages(w.slack.MustWaitChannel(t, "inc-1-payments-down").ID)); n != 0 {
+		t.Errorf("the taken channel got %d messages; want none", n)
+	}
 }

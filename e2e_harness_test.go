@@ -96,6 +96,9 @@ func (w *world) start() {
 			if err := <-done; err != nil {
 				w.t.Errorf("run returned %v", err)
 			}
+			// The app closed its socket; wait until Slack has seen it go,
+			// so the next start's events cannot be sent to the dead one.
+			fakeslack.Eventually(w.t, func() bool { return w.slack.Connections() == 0 })
 		})
 	}
 	select {

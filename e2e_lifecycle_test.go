@@ -50,7 +50,7 @@ func TestLifecycleFieldCommands(t *testing.T) {
 		{alice, "commander UCAROL", "<@UALICE> set commander <@UBOB> → <@UCAROL>", []string{"<@UCAROL>"}},
 		// A plain @name that is someone else's is looked up in users.list.
 		{alice, "commander @bob", "<@UALICE> set commander <@UCAROL> → <@UBOB>", []string{"<@UBOB>"}},
-		{alice, "commander @carol", "<@UALICE> set commander <@UBOB> → <@UCAROL>", []string{"<@UCAROL>"}},
+		{bob, "commander @carol", "<@UBOB> set commander <@UBOB> → <@UCAROL>", []string{"<@UCAROL>"}},
 		{alice, "title Checkout &amp; payments slow", "<@UALICE> set title “Checkout slow” → “Checkout &amp; payments slow”", []string{"INC-1: Checkout & payments slow"}},
 		{bob, "impact YES", "<@UBOB> set customer impact no → yes", []string{"*Customer impact*\nyes"}},
 		{alice, "impact no", "<@UALICE> set customer impact yes → no", []string{"*Customer impact*\nno"}},
@@ -109,6 +109,22 @@ func TestLifecycleFieldCommands(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("list lacks %q:\n%s", want, got)
 		}
+	}
+
+	// The stored timeline has every change: who, what, old → new, when;
+	// the no-op commands added nothing.
+	w.stop()
+	inc := lcStored(t, w, ch.ID)
+	if len(inc.Timeline) != len(steps)+2 || inc.Timeline[0].Kind != incident.EventDeclared {
+		t.Fatalf("timeline has %d events; want declared, %d changes and the reopening: %+v", len(inc.Timeline), len(steps), inc.Timeline)
+	}
+	first, last := inc.Timeline[1], inc.Timeline[len(inc.Timeline)-1]
+	if first.Kind != incident.EventChanged || first.By != incident.UserID(alice) || first.At.IsZero() ||
+		!slices.Equal(first.Changes, []incident.Change{{Field: incident.FieldSeverity, Old: "SEV-3", New: "SEV-1"}}) {
+		t.Errorf("first change %+v; want alice's SEV-3 → SEV-1, timed", first)
+	}
+	if !slices.Equal(last.Changes, []incident.Change{{Field: incident.FieldStatus, Old: "resolved", New: "active"}}) || last.At.Before(first.At) {
+		t.Errorf("last change %+v; want resolved → active, after the first", last)
 	}
 }
 
@@ -279,10 +295,13 @@ func TestLifecycleEditModal(t *testing.T) {
 	w.slack.MustClick(t, bob, ch.ID, "Edit")
 	w.slack.MustWaitView(t, bob, "Edit incident")
 	res = w.slack.MustSubmit(t, bob, "Edit incident", fakeslack.Fields{"Commander": string(lcDeploybot), "Severity": "SEV-2"})
-	if res.Errors["Commander"] == "" {
-		// Until the modal checks the commander before closing, the refusal
-		// comes as a private message.
-		w.eventuallySaw(bob, "<@UDEPLOYBOT> cannot be the commander")
+	if !strings.Contains(res.Errors["Commander"], "bots and deactivated accounts cannot be the commander") || res.Closed {
+		t.Fatalf("a bot as commander was not refused on its field, with the modal open: %+v", res)
+	}
+	// Fixed in the same modal, it saves.
+	res = w.slack.MustSubmit(t, bob, "Edit incident", fakeslack.Fields{"Commander": string(bob), "Severity": "SEV-1"})
+	if len(res.Errors) > 0 || !res.Closed {
+		t.Fatalf("the corrected edit was refused: %+v", res)
 	}
 	// A real change after those proves they posted nothing.
 	w.slack.MustSlash(t, bob, ch.ID, "impact no")
@@ -536,6 +555,17 @@ func TestLifecycleArchivedChannel(t *testing.T) {
 			t.Errorf("list lacks %q:\n%s", want, got)
 		}
 	}
+
+	// Restored, the channel is live again: changes post there and the
+	// automatic meeting follows.
+	if err := w.slack.UnarchiveChannel(ch.ID, bob); err != nil {
+		t.Fatal(err)
+	}
+	lcWaitLog(t, w, "incident channel unarchived", map[string]string{"channel": string(ch.ID)})
+	w.slack.MustSlash(t, bob, ch.ID, "status stable")
+	w.slack.MustWaitMessage(t, ch.ID, "<@UBOB> set status active → stable")
+	w.slack.MustWaitMessage(t, ch.ID, "was created automatically")
+	lcEventuallyHeader(t, w, ch.ID, "SEV-1", "stable", "Join Zoom Meeting")
 }
 
 // lcReply runs a slash command and returns what user was shown in answer,
@@ -658,4 +688,45 @@ func lcStored(t *testing.T, w *world, ch fakeslack.ChannelID) incident.Incident 
 		t.Fatal(err)
 	}
 	return inc
+}
+
+// TestLifecycleHeaderRecoversFromSlackFailures: a header Slack refused at
+// declare is posted (and pinned) by the next change; a header posted but
+// not pinned is still updated in place, never posted twice.
+func TestLifecycleHeaderRecoversFromSlackFailures(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+
+	w.slack.FailNext("chat.postMessage", 1, "internal_error")
+	w.slack.MustSlash(t, alice, w.general, "declare Header lost")
+	w.slack.MustWaitView(t, alice, "Declare incident")
+	w.slack.MustSubmit(t, alice, "Declare incident", fakeslack.Fields{"Severity": "SEV-3"})
+	ch := w.slack.MustWaitChannel(t, "inc-1-header-lost")
+	w.eventuallySaw(alice, "Declared INC-1: Header lost")
+	if n := len(w.slack.Messages(ch.ID)); n != 0 {
+		t.Fatalf("%d messages in the channel; want none (Slack refused the header)", n)
+	}
+	w.slack.MustSlash(t, alice, ch.ID, "severity 2")
+	w.slack.MustWaitMessage(t, ch.ID, "<@UALICE> set severity SEV-3 → SEV-2")
+	lcEventuallyHeader(t, w, ch.ID, "INC-1: Header lost", "SEV-2")
+
+	w.slack.FailNext("pins.add", 1, "internal_error")
+	w.slack.MustSlash(t, alice, w.general, "declare Pin lost")
+	w.slack.MustWaitView(t, alice, "Declare incident")
+	w.slack.MustSubmit(t, alice, "Declare incident", fakeslack.Fields{"Severity": "SEV-3"})
+	ch2 := w.slack.MustWaitChannel(t, "inc-2-pin-lost")
+	w.eventuallySaw(alice, "Declared INC-2: Pin lost")
+	w.slack.MustSlash(t, alice, ch2.ID, "severity 1")
+	w.slack.MustWaitMessage(t, ch2.ID, "<@UALICE> set severity SEV-3 → SEV-1")
+	fakeslack.Eventually(t, func() bool {
+		for _, m := range w.slack.Messages(ch2.ID) {
+			if strings.Contains(fakeslack.Text(m), "INC-2: Pin lost") && strings.Contains(fakeslack.Text(m), "SEV-1") {
+				return m.Edited == 1
+			}
+		}
+		return false
+	})
+	if headers := lcCount(w.channelText(ch2.ID), "Declared by"); headers != 1 {
+		t.Errorf("%d headers in the channel; want the one, updated in place:\n%s", headers, w.channelText(ch2.ID))
+	}
 }

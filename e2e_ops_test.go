@@ -438,9 +438,7 @@ func TestOpRestoreSnapshot(t *testing.T) {
 	w.cfg.DBPath, w.cfg.BackupDir = restored, ""
 	w.start()
 
-	w.slack.MustSlash(t, bob, w.general, "list")
-	w.eventuallySaw(bob, "Second one")
-	list := w.saw(bob)
+	list := lcReply(t, w, bob, w.general, "list")
 	for _, want := range []string{"INC-1", "Restored title", "SEV-2", join, "INC-2", "SEV-4"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("list after restore lacks %q:\n%s", want, list)

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/incident-bridge/incident-bridge/internal/fakeslack"
 )
 
 // TestSlackAppManifest checks that slack-app-manifest.yaml declares what the
@@ -61,6 +63,7 @@ func TestSlackAppManifest(t *testing.T) {
 		"bookmarks.add":        "bookmarks:write",
 		"bookmarks.edit":       "bookmarks:write",
 		"users.info":           "users:read",
+		"users.list":           "users:read",
 		"users.info email":     "users:read.email",
 		"channel events":       "channels:read",
 	}
@@ -69,7 +72,17 @@ func TestSlackAppManifest(t *testing.T) {
 			t.Errorf("%s needs scope %s, not in the manifest", use, scope)
 		}
 	}
-	for _, ev := range []string{"member_joined_channel", "channel_rename", "channel_archive"} {
+	// The end-to-end tests run against a fake Slack that refuses any
+	// method whose scope is not granted (missing_scope), with exactly
+	// fakeslack.DefaultScopes granted; the manifest must grant the same, no
+	// fewer (the app would fail) and no more (least privilege).
+	granted, declared := fakeslack.DefaultScopes(), slices.Clone(m.OAuth.Scopes.Bot)
+	slices.Sort(granted)
+	slices.Sort(declared)
+	if !slices.Equal(granted, declared) {
+		t.Errorf("manifest bot scopes %v; the end-to-end tests pass with exactly %v", declared, granted)
+	}
+	for _, ev := range []string{"member_joined_channel", "channel_rename", "channel_archive", "channel_unarchive"} {
 		if !slices.Contains(m.Settings.Events.Bot, ev) {
 			t.Errorf("the bot handles %s but the manifest does not subscribe to it", ev)
 		}

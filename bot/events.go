@@ -53,6 +53,16 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, req *socketmode.Request) job 
 		act = func(ctx context.Context) error {
 			return b.app.ChannelArchived(ctx, team, incident.ChannelID(e.Channel))
 		}
+	case *slackevents.ChannelUnarchiveEvent:
+		ch = e.Channel
+		act = func(ctx context.Context) error {
+			return b.app.ChannelUnarchived(ctx, team, incident.ChannelID(e.Channel))
+		}
+	case *slackevents.GroupUnarchiveEvent:
+		ch = e.Channel
+		act = func(ctx context.Context) error {
+			return b.app.ChannelUnarchived(ctx, team, incident.ChannelID(e.Channel))
+		}
 	default:
 		return job{}
 	}

@@ -14,8 +14,12 @@ import (
 )
 
 // settingsSaveBudget bounds the checks a settings submission runs before
-// its ack; Slack waits 3 s.
-const settingsSaveBudget = 2 * time.Second
+// its ack, and modalCheckBudget the commander look-up of the incident
+// forms; Slack waits 3 s.
+const (
+	settingsSaveBudget = 2 * time.Second
+	modalCheckBudget   = 2 * time.Second
+)
 
 // blockAction routes a button press. Link buttons need nothing but the ack.
 func (b *Bot) blockAction(cb slack.InteractionCallback) job {
@@ -69,7 +73,16 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) job {
 			return job{ack: viewErrors(errs)}
 		}
 		from := decodeOrigin(cb.View.PrivateMetadata)
-		return job{run: func(ctx context.Context, _ func(any)) {
+		// A commander who cannot command belongs on the field, with the
+		// form still open, so this ack waits for the look-up (bounded).
+		return job{ackLater: true, run: func(ctx context.Context, ack func(any)) {
+			if fe := b.modalCheck(ctx, func(ctx context.Context) error {
+				return b.app.CheckCommander(ctx, team, form.Commander)
+			}); fe != nil {
+				ack(viewErrors(fe))
+				return
+			}
+			ack(nil)
 			inc, err := b.app.Declare(ctx, app.DeclareRequest{
 				Team: team, User: user, Title: form.Title, Description: form.Description,
 				Severity: form.Severity, Commander: form.Commander, CustomerImpact: form.CustomerImpact,
@@ -89,9 +102,14 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) job {
 			return job{ack: viewErrors(errs)}
 		}
 		ch := incident.ChannelID(cb.View.PrivateMetadata)
-		return job{run: func(ctx context.Context, _ func(any)) {
-			_, err := b.app.Change(ctx, app.ChangeRequest{Team: team, Channel: ch, User: user, Edit: edit})
-			if err != nil {
+		r := app.ChangeRequest{Team: team, Channel: ch, User: user, Edit: edit}
+		return job{ackLater: true, run: func(ctx context.Context, ack func(any)) {
+			if fe := b.modalCheck(ctx, func(ctx context.Context) error { return b.app.CheckChange(ctx, r) }); fe != nil {
+				ack(viewErrors(fe))
+				return
+			}
+			ack(nil)
+			if _, err := b.app.Change(ctx, r); err != nil {
 				b.replyQuietly(ctx, replyTo{Team: team, User: user, Channel: ch}, b.errorMessage(ctx, err))
 			}
 		}}
@@ -126,6 +144,22 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) job {
 		}}
 	}
 	return job{}
+}
+
+// modalCheck runs a check that needs a look-up before a modal's ack,
+// within modalCheckBudget, and returns the problems it found on the form's
+// fields. A check that fails or runs out of time finds none: the use case
+// checks again and answers the person after the modal closed.
+func (b *Bot) modalCheck(ctx context.Context, check func(context.Context) error) incident.FieldErrors {
+	cctx, cancel := context.WithTimeout(ctx, modalCheckBudget)
+	defer cancel()
+	var fe incident.FieldErrors
+	if err := check(cctx); errors.As(err, &fe) {
+		return fe
+	} else if err != nil {
+		zerolog.Ctx(ctx).Debug().Err(err).Msg("modal check did not finish; the submission goes on")
+	}
+	return nil
 }
 
 // replyQuietly replies and logs a failure to do so.

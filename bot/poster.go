@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/slack-go/slack"
 
@@ -182,7 +183,11 @@ func (p *Poster) DirectMessage(ctx context.Context, _ incident.TeamID, user inci
 // reply answers one person: through the interaction's response_url when
 // there is one (it works in channels the bot is not in), else ephemerally
 // in the channel, else by direct message.
+//
+// A direct message stays, so it gets m.Kept (no host start link) when m has
+// one.
 func (p *Poster) reply(ctx context.Context, to replyTo, m slackui.Message) error {
+	var errs []error
 	if to.ResponseURL != "" {
 		err := slack.PostWebhookCustomHTTPContext(ctx, to.ResponseURL, p.http, &slack.WebhookMessage{
 			Text: m.Text, Blocks: &slack.Blocks{BlockSet: m.Blocks}, ResponseType: slack.ResponseTypeEphemeral,
@@ -190,16 +195,32 @@ func (p *Poster) reply(ctx context.Context, to replyTo, m slackui.Message) error
 		if err == nil {
 			return nil
 		}
-		if to.Channel == "" {
-			return fmt.Errorf("reply via response_url: %w", err)
-		}
+		errs = append(errs, fmt.Errorf("reply via response_url: %w", redactURL(err)))
 	}
 	if to.Channel != "" {
-		if err := p.ephemeral(ctx, to.Channel, to.User, m); err == nil {
+		err := p.ephemeral(ctx, to.Channel, to.User, m)
+		if err == nil {
 			return nil
 		}
+		errs = append(errs, err)
 	}
-	return p.post(ctx, incident.ChannelID(to.User), m)
+	if m.Kept != nil {
+		m = *m.Kept
+	}
+	if err := p.post(ctx, incident.ChannelID(to.User), m); err != nil {
+		return errors.Join(append(errs, fmt.Errorf("direct message: %w", err))...)
+	}
+	return nil
+}
+
+// redactURL keeps a response_url, which lets anyone post as the app for 30
+// minutes, out of an error that will be logged.
+func redactURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s response_url: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // replyTo is where an answer to one person goes.

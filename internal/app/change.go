@@ -173,14 +173,21 @@ const maxHeaderRefreshes = 4
 // leaving the older state on show. So after each update the header is
 // compared with the stored incident and rewritten until they agree: the
 // last refresher to finish has then shown the latest committed state.
+//
+// An incident whose header was never posted (Slack failed at declare) gets
+// it posted now.
 func (a *App) refreshHeader(ctx context.Context, inc incident.Incident) {
-	if inc.HeaderTS == "" || inc.ChannelArchived {
+	if inc.ChannelArchived {
 		return
 	}
 	s, err := a.store.Settings(ctx, inc.Team)
 	if err != nil {
 		a.logger(ctx).Warn().Err(err).Msg("load settings for header failed")
 		s = incident.DefaultSettings()
+	}
+	if inc.HeaderTS == "" {
+		a.postHeader(ctx, inc, s)
+		return
 	}
 	for range maxHeaderRefreshes {
 		if err := a.slack.UpdateHeader(ctx, inc, s.ZoomEnabled); err != nil {

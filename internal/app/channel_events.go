@@ -64,6 +64,29 @@ func (a *App) ChannelArchived(ctx context.Context, team incident.TeamID, ch inci
 	})
 }
 
+// ChannelUnarchived undoes ChannelArchived: the channel is live again, so
+// the app rejoins it (Slack may have removed it on archive), posts there
+// and may create meetings for it.
+func (a *App) ChannelUnarchived(ctx context.Context, team incident.TeamID, ch incident.ChannelID) error {
+	err := a.updateChannel(ctx, team, ch, "incident channel unarchived", func(i *incident.Incident) bool {
+		if !i.ChannelArchived {
+			return false
+		}
+		i.ChannelArchived = false
+		i.Timeline = append(i.Timeline, incident.Event{Kind: incident.EventChannelUnarchived, At: a.now().UTC()})
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := a.store.IncidentByChannel(ctx, team, ch); err == nil {
+		if _, err := a.slack.JoinChannel(ctx, team, ch); err != nil {
+			a.logger(ctx).Warn().Err(err).Str("channel", string(ch)).Msg("rejoin unarchived incident channel failed")
+		}
+	}
+	return nil
+}
+
 // updateChannel applies fn to the channel's incident, if it has one, and
 // logs msg when fn changed it. Channel events are not incident changes, so
 // nothing is published.

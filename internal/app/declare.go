@@ -164,11 +164,16 @@ func (a *App) createChannel(ctx context.Context, prefix string, inc incident.Inc
 }
 
 // postHeader posts and pins the header and records its ts. A failure is
-// logged: the incident exists and later changes retry the header.
+// logged: the incident exists, and the next change posts the header again
+// (refreshHeader) if it was not posted at all. A header posted but not
+// pinned is still recorded, so it is updated in place rather than posted
+// twice.
 func (a *App) postHeader(ctx context.Context, inc incident.Incident, s incident.Settings) incident.Incident {
 	ts, err := a.slack.PostHeader(ctx, inc, s.ZoomEnabled)
 	if err != nil {
-		a.logger(ctx).Error().Err(err).Str("incident", inc.Number.String()).Msg("post incident header failed")
+		a.logger(ctx).Error().Err(err).Str("incident", inc.Number.String()).Bool("posted", ts != "").Msg("post incident header failed")
+	}
+	if ts == "" {
 		return inc
 	}
 	updated, err := a.store.UpdateIncident(ctx, inc.Key(), func(i *incident.Incident) error {

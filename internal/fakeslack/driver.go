@@ -359,6 +359,28 @@ func (s *Server) ArchiveChannel(channel ChannelID, by UserID) error {
 	return nil
 }
 
+// UnarchiveChannel restores an archived channel as user would, emitting
+// channel_unarchive (group_unarchive for a private one); members stay.
+func (s *Server) UnarchiveChannel(channel ChannelID, by UserID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.channels[channel]
+	switch {
+	case !ok:
+		return fmt.Errorf("fakeslack: no channel %s", channel)
+	case !ch.archived:
+		return fmt.Errorf("fakeslack: #%s is not archived", ch.name)
+	}
+	ch.archived = false
+	if ch.private {
+		s.emitLocked(map[string]any{"type": "group_unarchive", "channel": string(ch.id), "user": string(by)}, "groups:read")
+	} else {
+		s.emitLocked(map[string]any{"type": "channel_unarchive", "channel": string(ch.id), "user": string(by)}, "channels:read")
+	}
+	s.notifyLocked()
+	return nil
+}
+
 // Uninstall removes the app as a workspace admin would: Slack sends
 // tokens_revoked and app_uninstalled, and the bot token stops working
 // (token_revoked).

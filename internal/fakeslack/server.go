@@ -25,8 +25,8 @@ func DefaultScopes() []string {
 // subscription.
 func DefaultEvents() []string {
 	return []string{
-		"member_joined_channel", "channel_rename", "channel_archive",
-		"group_rename", "group_archive", "app_uninstalled", "tokens_revoked",
+		"member_joined_channel", "channel_rename", "channel_archive", "channel_unarchive",
+		"group_rename", "group_archive", "group_unarchive", "app_uninstalled", "tokens_revoked",
 	}
 }
 
@@ -44,8 +44,8 @@ type Options struct {
 	// list of reference/slack.md §10.
 	Scopes []string
 	// Events are the subscribed bot events; default: member_joined_channel,
-	// channel_rename, channel_archive, group_rename, group_archive,
-	// app_uninstalled, tokens_revoked.
+	// channel_rename, channel_archive, channel_unarchive, group_rename,
+	// group_archive, group_unarchive, app_uninstalled, tokens_revoked.
 	Events []string
 	// Command is the slash command SlashCommand sends; default "/incident".
 	Command string

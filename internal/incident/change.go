@@ -38,6 +38,7 @@ const (
 	EventMeetingReplaced
 	EventChannelRenamed
 	EventChannelArchived
+	EventChannelUnarchived
 )
 
 // Change is one field's old and new value, as users see them.

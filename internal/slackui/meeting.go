@@ -1,6 +1,8 @@
 package slackui
 
 import (
+	"slices"
+
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bridge/incident-bridge/internal/incident"
@@ -99,16 +101,19 @@ func MeetingEphemeral(inc incident.Incident, startURL string) Message {
 	if usableURL(m.JoinURL) {
 		blocks = append(blocks, slack.NewActionBlock("meeting_join", linkButton(ActionJoinLink, textJoin, m.JoinURL)))
 	}
+	text := truncate("Your Zoom meeting for "+inc.Ref()+" is ready.", maxMessageText)
+	hostNote := contextLine("meeting_host_note", "You host this meeting; start it from the Zoom app.")
 	switch {
 	case startURL == "":
+		return Message{Text: text, Blocks: blocks}
 	case usableURL(startURL):
+		kept := Message{Text: text, Blocks: append(slices.Clip(blocks), hostNote)}
 		blocks = append(blocks,
 			contextLine("meeting_host_note", noteStartAsHost),
 			slack.NewActionBlock("meeting_host", linkButton(ActionStartAsHost, textStartAsHost, startURL)))
-	default:
-		blocks = append(blocks, contextLine("meeting_host_note", "You host this meeting; start it from the Zoom app."))
+		return Message{Text: text, Blocks: blocks, Kept: &kept}
 	}
-	return Message{Text: truncate("Your Zoom meeting for "+inc.Ref()+" is ready.", maxMessageText), Blocks: blocks}
+	return Message{Text: text, Blocks: append(blocks, hostNote)}
 }
 
 // ExistingMeeting answers a second press of Create Zoom Meeting or

@@ -67,6 +67,10 @@ const (
 type Message struct {
 	Text   string
 	Blocks []slack.Block
+	// Kept, when not nil, is the form of the message that may be sent
+	// where it stays, a direct message: the message itself carries a host
+	// start link, which is shown only ephemerally to the host.
+	Kept *Message
 }
 
 // Options returns the chat.postMessage / postEphemeral / update options that
