@@ -250,6 +250,21 @@ func TestLifecycleEditModal(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.slack.AddUser(fakeslack.User{ID: lcDeploybot, Name: "deploybot", RealName: "Deploy Bot", IsBot: true})
+	// Declaring with a bot as commander is refused on the field, with the
+	// form still open, and creates nothing.
+	w.slack.MustSlash(t, alice, w.general, "declare Bots command")
+	w.slack.MustWaitView(t, alice, "Declare incident")
+	res := w.slack.MustSubmit(t, alice, "Declare incident", fakeslack.Fields{"Commander": string(lcDeploybot)})
+	if !strings.Contains(res.Errors["Commander"], "bots and deactivated accounts cannot be the commander") || res.Closed {
+		t.Fatalf("a bot as commander was not refused on the Declare form's field: %+v", res)
+	}
+	if err := w.slack.CloseView(context.Background(), alice, "Declare incident"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.slack.ChannelByName("inc-1-bots-command"); ok {
+		t.Fatal("a refused declare created a channel")
+	}
+
 	ch := w.declare(alice, "Edit me", fakeslack.Fields{"Severity": "SEV-3"})
 
 	w.slack.MustSlash(t, alice, ch.ID, "edit")
@@ -259,7 +274,7 @@ func TestLifecycleEditModal(t *testing.T) {
 			t.Errorf("edit modal %q starts at %v; want %v", label, in.Initial, want)
 		}
 	}
-	res := w.slack.MustSubmit(t, alice, "Edit incident", fakeslack.Fields{
+	res = w.slack.MustSubmit(t, alice, "Edit incident", fakeslack.Fields{
 		"Title": "Edited title", "Severity": "SEV-1", "Status": "stable", "Commander": string(bob),
 		"Customer impact": "Yes", "Description": "Card payments fail at the last step",
 	})

@@ -77,6 +77,9 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) job {
 		// form still open, so this ack waits for the look-up (bounded).
 		return job{ackLater: true, run: func(ctx context.Context, ack func(any)) {
 			if fe := b.modalCheck(ctx, func(ctx context.Context) error {
+				if form.Commander == user {
+					return nil // the person submitting is active and no bot
+				}
 				return b.app.CheckCommander(ctx, team, form.Commander)
 			}); fe != nil {
 				ack(viewErrors(fe))
