@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -139,6 +140,20 @@ func mtScopes(extra ...string) worldOption {
 	return func(_ *config.Config, o *fakezoom.Options) {
 		o.Scopes = append(fakezoom.DefaultScopes(), extra...)
 	}
+}
+
+// mtLogLines decodes the app's JSON log lines, oldest first.
+func mtLogLines(w *world) []map[string]any {
+	w.t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(w.logs.String()), "\n") {
+		var l map[string]any
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			w.t.Fatalf("log line %q: %v", line, err)
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // mtLogsOnFailure prints the app's logs when the test fails.
@@ -562,6 +577,13 @@ func TestMtRateLimitRetryAfterThenSuccess(t *testing.T) {
 // 300 ms to answer, and a severity change matching the criteria fires
 // automatic creation at the same moment. Zoom is asked once, and each
 // responder is shown that one meeting's join link.
+//
+// That the requests really raced is checked, not assumed: every responder
+// was answered "Your Zoom meeting … is ready" (a press that came after the
+// creation had finished is answered "already has a meeting"), and the
+// automatic trigger logged that it ensured the meeting without finding one
+// recorded, before the meeting was recorded, so it shared the creation in
+// flight rather than arriving once it was done.
 func TestMtExactlyOneMeetingUnderContention(t *testing.T) {
 	t.Parallel()
 	const n = 20
@@ -621,6 +643,28 @@ func TestMtExactlyOneMeetingUnderContention(t *testing.T) {
 	if got := w.zoom.CreateCalls(); got != 1 {
 		t.Errorf("%d zoom creates; want exactly 1", got)
 	}
+	for _, u := range users {
+		if saw := w.saw(u); !strings.Contains(saw, "Your Zoom meeting for *INC-1: Stampede* is ready.") || strings.Contains(saw, "already has a meeting") {
+			t.Errorf("%s saw:\n%s\nwant the creation in flight shared (is ready), not a meeting already recorded", u, saw)
+		}
+	}
+	matched, ensured, created := -1, -1, -1
+	for i, l := range mtLogLines(w) {
+		switch {
+		case l["message"] == "incident change matches the automatic meeting criteria" && matched < 0:
+			matched = i
+		case l["message"] == "automatic meeting ensured":
+			if l["existing"] != false {
+				t.Errorf("automatic trigger: %v; want it to share the creation (existing false)", l)
+			}
+			ensured = i
+		case l["message"] == "meeting created":
+			created = i
+		}
+	}
+	if matched < 0 || ensured < 0 || created < 0 || matched > created {
+		t.Errorf("log lines: criteria matched at %d, ensured at %d, meeting created at %d; want the automatic trigger to ask before the meeting was recorded", matched, ensured, created)
+	}
 	if got := mtAnnouncements(w, ch.ID); got != 1 {
 		t.Errorf("%d announcements; want 1", got)
 	}
@@ -664,7 +708,8 @@ func mtCrashedClaim(w *world, makeMeeting bool) string {
 		w.t.Fatal(err)
 	}
 	const attempt = "0badc0ffee15dead"
-	if err := st.ClaimMeeting(ctx, ikey, app.Claim{Attempt: attempt, Hosts: []string{"alice@example.com"}, At: time.Now()}); err != nil {
+	hosts := []incident.Host{{Kind: incident.HostRequester, User: incident.UserID(alice), Email: "alice@example.com"}}
+	if err := st.ClaimMeeting(ctx, ikey, app.Claim{Attempt: attempt, Hosts: hosts, Trigger: incident.TriggerOneClick, By: incident.UserID(alice), At: time.Now()}); err != nil {
 		w.t.Fatal(err)
 	}
 	if !makeMeeting {
@@ -715,7 +760,9 @@ func TestMtReconcileRecordsMeetingLeftByCrash(t *testing.T) {
 
 // TestMtReconcileReleasesClaimWithoutListingScope: without the listing
 // scope the app cannot tell whether the crashed attempt made a meeting; it
-// releases the claim (and logs why), so the next press creates one at once
+// releases the claim (and logs why) and marks the attempt unsettled. A
+// change matching the automatic criteria then creates nothing (SPEC §5.6:
+// that could be a second meeting), while a press creates one at once
 // instead of waiting out the claim. The crashed attempt's meeting is then
 // an orphan in the host's Zoom account: the cost of the missing scope,
 // which `zoom status` names.
@@ -723,14 +770,22 @@ func TestMtReconcileReleasesClaimWithoutListingScope(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	mtLogsOnFailure(w)
-	ch := mtDeclare(w, alice, "Blind recovery", fakeslack.Fields{})
+	mtSaveSettings(w, fakeslack.Fields{"Automatically create Zoom meetings": true, "Severity": []string{"SEV-1"}})
+	ch := mtDeclare(w, alice, "Blind recovery", fakeslack.Fields{"Severity": "SEV-2", "Commander": string(bob)})
 	orphan := mtCrashedClaim(w, true)
 	w.start()
-	if !strings.Contains(w.logs.String(), "releasing the claim") {
+	if !strings.Contains(w.logs.String(), "releasing the claim, and no meeting will be created automatically") {
 		t.Error("the released claim was not logged")
 	}
 	if h := w.header(ch.ID); strings.Contains(h, orphan) || !strings.Contains(h, "Create Zoom Meeting") {
 		t.Errorf("header after a blind restart:\n%s\nwant no meeting recorded", h)
+	}
+	w.slack.MustSlash(t, alice, ch.ID, "severity sev1")
+	mtWaitHeader(w, ch.ID, "SEV-1")
+	fakeslack.Eventually(t, func() bool { return mtNotices(w, ch.ID, "so one may already exist in the host's Zoom account") == 1 })
+	mtSettle(w)
+	if n := w.zoom.CreateCalls(); n != 1 {
+		t.Fatalf("%d zoom creates after a matching change; want only the crashed attempt's", n)
 	}
 	w.slack.MustClick(t, alice, ch.ID, "Create Zoom Meeting")
 	w.eventuallySaw(alice, "Start as host")
@@ -739,4 +794,144 @@ func TestMtReconcileReleasesClaimWithoutListingScope(t *testing.T) {
 	}
 	w.slack.MustSlash(t, alice, w.general, "zoom status")
 	w.eventuallySaw(alice, "optional scope meeting:read:list_meetings:admin not granted")
+}
+
+// TestMtUnknownOutcomeHoldsBackAutomatic (SPEC §5.6): Zoom answers an
+// automatic create with a gateway's 504, and the app may not list the
+// host's meetings (no listing scope), so whether a meeting was made is
+// unknown. The channel is told once that one may exist; later changes,
+// before and after a restart, ask Zoom for nothing more; a person's press
+// still creates the meeting.
+func TestMtUnknownOutcomeHoldsBackAutomatic(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mtLogsOnFailure(w)
+	mtSaveSettings(w, fakeslack.Fields{"Automatically create Zoom meetings": true, "Severity": []string{"SEV-1"}})
+	ch := mtDeclare(w, alice, "Gateway trouble", fakeslack.Fields{"Severity": "SEV-2", "Commander": string(bob)})
+	w.zoom.FailNext(fakezoom.OpCreate, 1, 504, 0, "Gateway Timeout")
+	w.slack.MustSlash(t, alice, ch.ID, "severity sev1")
+	const told = "so one may already exist in the host's Zoom account"
+	fakeslack.Eventually(t, func() bool { return mtNotices(w, ch.ID, told) == 1 })
+	if n := w.zoom.CreateCalls(); n != 1 {
+		t.Fatalf("%d creates; want one, not retried blindly", n)
+	}
+
+	w.slack.MustSlash(t, alice, ch.ID, "impact yes")
+	mtWaitHeader(w, ch.ID, "Customer impact*\nyes")
+	mtSettle(w) // also a restart: start-up reconciliation cannot settle it either
+	w.slack.MustSlash(t, alice, ch.ID, "title Gateway trouble again")
+	mtWaitHeader(w, ch.ID, "Gateway trouble again")
+	mtSettle(w)
+	if n := w.zoom.CreateCalls(); n != 1 {
+		t.Errorf("%d creates after more changes and a restart; want still 1", n)
+	}
+	if n := mtNotices(w, ch.ID, told); n != 1 {
+		t.Errorf("told %d times; want once", n)
+	}
+
+	w.slack.MustClick(t, alice, ch.ID, "Create Zoom Meeting")
+	w.eventuallySaw(alice, "Start as host")
+	ms := mtWaitMeetings(w, 1)
+	mtWaitHeader(w, ch.ID, ms[0].JoinURL)
+	if n := w.zoom.CreateCalls(); n != 2 || len(ms) != 1 || ms[0].HostEmail != "alice@example.com" {
+		t.Errorf("%d creates, meetings %+v; want alice's press to make the one meeting", n, ms)
+	}
+}
+
+// TestMtServerErrorRetriedOnlyAfterLooking: with the listing scope, a 502
+// on create is followed by a look at the host's meetings; only when none
+// carries the attempt's marker is the create sent again. One meeting.
+func TestMtServerErrorRetriedOnlyAfterLooking(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, mtScopes(mtListScope))
+	mtLogsOnFailure(w)
+	ch := mtDeclare(w, alice, "Flaky gateway", fakeslack.Fields{})
+	w.zoom.FailNext(fakezoom.OpCreate, 1, 502, 0, "Bad Gateway")
+	w.slack.MustClick(t, alice, ch.ID, "Create Zoom Meeting")
+	w.eventuallySaw(alice, "Start as host")
+	var order []string
+	for _, r := range w.zoom.Requests() {
+		if strings.HasPrefix(r.Path, "/v2/users/alice") {
+			order = append(order, r.Method)
+		}
+	}
+	if got := strings.Join(order, " "); got != "POST GET POST" {
+		t.Errorf("zoom saw %s for alice; want POST GET POST (create, look, create)", got)
+	}
+	if ms := w.zoom.Meetings(); len(ms) != 1 {
+		t.Errorf("%d meetings; want 1", len(ms))
+	}
+}
+
+// TestMtBookmarkFailureKeepsMeeting: Slack refuses bookmarks.add; the
+// meeting is still recorded, shown in the header and announced, and a
+// second press shows it rather than making another.
+func TestMtBookmarkFailureKeepsMeeting(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mtLogsOnFailure(w)
+	ch := mtDeclare(w, alice, "No bookmark", fakeslack.Fields{})
+	w.slack.FailNext("bookmarks.add", 1, "internal_error")
+	w.slack.MustClick(t, alice, ch.ID, "Create Zoom Meeting")
+	m := mtWaitMeetings(w, 1)[0]
+	mtWaitHeader(w, ch.ID, m.JoinURL)
+	fakeslack.Eventually(t, func() bool { return mtAnnouncements(w, ch.ID) == 1 })
+	fakeslack.Eventually(t, func() bool { return strings.Contains(w.logs.String(), "add meeting bookmark failed") })
+	if w.slack.HasBookmark(ch.ID, "Zoom meeting") {
+		t.Error("a bookmark exists though bookmarks.add failed")
+	}
+	if calls := w.slack.Calls("bookmarks.add"); len(calls) != 1 || calls[0].Error != "internal_error" {
+		t.Errorf("bookmarks.add calls %+v; want the one refused", calls)
+	}
+	if err := w.slack.JoinChannel(bob, ch.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.slack.MustSlash(t, bob, ch.ID, "zoom")
+	w.eventuallySaw(bob, "already has a meeting")
+	if !strings.Contains(w.saw(bob), m.JoinURL) || w.zoom.CreateCalls() != 1 {
+		t.Errorf("bob saw:\n%s\nafter %d creates; want the one meeting", w.saw(bob), w.zoom.CreateCalls())
+	}
+}
+
+// TestMtAutomaticCommanderNotInZoomUsesFallback: automatic creation for a
+// commander who is not a user of the Zoom account (Zoom refuses carol's
+// email) falls back to the fallback user, who hosts; the channel is told
+// who hosts, not a failure.
+func TestMtAutomaticCommanderNotInZoomUsesFallback(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mtLogsOnFailure(w)
+	mtSaveSettings(w, fakeslack.Fields{"Automatically create Zoom meetings": true, "Fallback user account": oncall})
+	ch := mtDeclare(w, alice, "Commander outside Zoom", fakeslack.Fields{"Severity": "SEV-1", "Commander": string(carol)})
+	m := mtWaitMeetings(w, 1)[0]
+	if m.HostEmail != oncall {
+		t.Errorf("meeting hosted by %s; want the fallback %s", m.HostEmail, oncall)
+	}
+	if n := mtRequestsFor(w, "POST", "carol"); n != 1 || w.zoom.CreateCalls() != 2 {
+		t.Errorf("%d creates for carol, %d in all; want carol refused once, then the fallback", n, w.zoom.CreateCalls())
+	}
+	mtWaitHeader(w, ch.ID, m.JoinURL)
+	fakeslack.Eventually(t, func() bool {
+		return strings.Contains(w.channelText(ch.ID), "was created automatically, hosted by the fallback account")
+	})
+	if n := mtNotices(w, ch.ID, "No Zoom meeting was created"); n != 0 {
+		t.Errorf("%d failure notices; want none", n)
+	}
+}
+
+// TestMtMayNotHostIsNotCalledNotAUser: Carol is a user of the Zoom account
+// without hosting rights (Zoom answers 3161). With no fallback she is told
+// that, not that her email is not a user of the account.
+func TestMtMayNotHostIsNotCalledNotAUser(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, func(_ *config.Config, o *fakezoom.Options) {
+		o.Users = append(o.Users, fakezoom.User{ID: "zcarol", Email: "carol@example.com", Role: "Member", CanHost: false, Type: 1, Status: "active"})
+	})
+	ch := mtDeclare(w, alice, "No hosting rights", fakeslack.Fields{})
+	w.slack.MustClick(t, carol, ch.ID, "Create Zoom Meeting")
+	w.eventuallySaw(carol, "No Zoom meeting was created for INC-1")
+	saw := w.saw(carol)
+	if !strings.Contains(saw, "your Zoom user may not host meetings") || strings.Contains(saw, "not a user of the connected Zoom account") {
+		t.Errorf("carol saw:\n%s\nwant told she may not host, not that she is not a user", saw)
+	}
 }

@@ -27,7 +27,7 @@ func TestMtRejectedHosts(t *testing.T) {
 		return out
 	}
 
-	r.add("T1", "Carol@Example.com")
+	r.add("T1", "Carol@Example.com", notInAccount)
 	for _, tt := range []struct {
 		name  string
 		team  incident.TeamID
@@ -45,8 +45,11 @@ func TestMtRejectedHosts(t *testing.T) {
 		}
 	}
 
-	r.add("T1", "carol@example.com")
-	r.add("T2", "carol@example.com")
+	r.add("T1", "carol@example.com", mayNotHost)
+	r.add("T2", "carol@example.com", notInAccount)
+	if got := r.reasons("T1", []incident.Host{carol, fb}); len(got) != 1 || got.of("CAROL@example.com") != mayNotHost {
+		t.Errorf("reasons = %v; want carol: may not host", got)
+	}
 	r.forget("T1")
 	if got := emails(r.filter("T1", []incident.Host{carol})); !slices.Equal(got, []string{"carol@example.com"}) {
 		t.Errorf("after forget: %v; want carol tried", got)
@@ -56,7 +59,7 @@ func TestMtRejectedHosts(t *testing.T) {
 	}
 
 	now = now.Add(time.Hour)
-	r.add("T3", "dave@example.com")
+	r.add("T3", "dave@example.com", notInAccount)
 	if n := r.len(); n != 1 {
 		t.Errorf("%d refusals remembered an hour later; want only the new one", n)
 	}
@@ -67,7 +70,7 @@ func TestMtRejectedHosts(t *testing.T) {
 func TestMtFailureKeys(t *testing.T) {
 	inc := incident.Incident{Number: 7}
 	auto := func(s incident.Settings, commander incident.Host) error {
-		return noHostProblem(inc, s, commander, incident.TriggerAutomatic)
+		return noHostProblem(inc, s, commander, incident.TriggerAutomatic, refusals{})
 	}
 	withFallback := incident.DefaultSettings()
 	withFallback.FallbackEmail = "oncall@example.com"
@@ -115,10 +118,56 @@ func TestMtNoHostProblemWords(t *testing.T) {
 		{incident.TriggerAutomatic, incident.Host{Kind: incident.HostCommander}, "it has no commander"},
 		{incident.TriggerAutomatic, incident.Host{Kind: incident.HostCommander, User: "UC", Email: "carol@example.com"}, "the commander <@UC> is not a user"},
 	} {
-		err := noHostProblem(inc, s, tt.primary, tt.trigger)
+		err := noHostProblem(inc, s, tt.primary, tt.trigger, refusals{})
 		var p *incident.Problem
 		if !errors.As(err, &p) || !strings.Contains(p.Msg, tt.want) || strings.Contains(p.Msg, "@example.com") || !strings.Contains(p.Msg, "INC-3") {
 			t.Errorf("noHostProblem(%v, %+v) = %v; want it to say %q, name INC-3 and show no email", tt.trigger, tt.primary, err, tt.want)
 		}
+	}
+}
+
+// TestMtMayNotHostWording: Zoom's 3161 (a user of the account without
+// hosting rights) is told as such, never as "not a user of the connected
+// Zoom account", for the presser, the commander and the fallback; the
+// channel is told again when the reason changes.
+func TestMtMayNotHostWording(t *testing.T) {
+	inc := incident.Incident{Number: 4}
+	carol := incident.Host{Kind: incident.HostRequester, User: "UC", Email: "carol@example.com"}
+	cmdr := incident.Host{Kind: incident.HostCommander, User: "UC", Email: "carol@example.com"}
+	none := incident.DefaultSettings()
+	fb := incident.DefaultSettings()
+	fb.FallbackEmail = "oncall@example.com"
+	always := fb
+	always.AlwaysUseFallback = true
+	cannot := refusals{"carol@example.com": mayNotHost}
+	both := refusals{"carol@example.com": mayNotHost, "oncall@example.com": mayNotHost}
+	for _, tt := range []struct {
+		name    string
+		s       incident.Settings
+		primary incident.Host
+		trigger incident.Trigger
+		why     refusals
+		want    string
+		key     string
+	}{
+		{"presser", none, carol, incident.TriggerOneClick, cannot, "your Zoom user may not host meetings", "no_host:requester_may_not_host"},
+		{"commander", none, cmdr, incident.TriggerAutomatic, cannot, "the commander <@UC> is in the connected Zoom account but may not host meetings", "no_host:commander_may_not_host:UC"},
+		{"fallback too", fb, cmdr, incident.TriggerAutomatic, both, "The *Fallback user account* may not host meetings either", "no_host:commander_may_not_host:UC+fallback_may_not_host"},
+		{"always the fallback", always, carol, incident.TriggerOneClick, both, "the fallback user account that always hosts is in the connected Zoom account but may not host meetings", "no_host:fallback_may_not_host"},
+	} {
+		err := noHostProblem(inc, tt.s, tt.primary, tt.trigger, tt.why)
+		var p *incident.Problem
+		if !errors.As(err, &p) || !strings.Contains(p.Msg, tt.want) || strings.Contains(p.Msg, "not a user of the connected Zoom account") || strings.Contains(p.Msg, "@example.com") {
+			t.Errorf("%s: %v; want it to say %q, not \"not a user\", and show no email", tt.name, err, tt.want)
+		}
+		if got := failureKey(err); got != tt.key {
+			t.Errorf("%s: failureKey = %q; want %q", tt.name, got, tt.key)
+		}
+	}
+	if got := refusalOf(fmt.Errorf("create: %w", incident.ErrHostMayNotHost)); got != mayNotHost {
+		t.Errorf("refusalOf(ErrHostMayNotHost) = %v", got)
+	}
+	if got := refusalOf(fmt.Errorf("create: %w", incident.ErrHostNotInAccount)); got != notInAccount {
+		t.Errorf("refusalOf(ErrHostNotInAccount) = %v", got)
 	}
 }

@@ -34,22 +34,34 @@ const mtWait = 10 * time.Second
 // mtZoom is the app's Zoom port. Emails in users may host; others get
 // incident.ErrHostNotInAccount. fail, when set for an email, is returned
 // instead. gate, when set for an email, holds that create until closed.
+// lost, when set for an email, makes the meeting (findable by its agenda
+// marker) and then loses Zoom's answer: ErrOutcomeUnknown.
 type mtZoom struct {
 	mu      sync.Mutex
 	users   map[string]bool
 	fail    map[string]error
+	lost    map[string]bool
 	gate    map[string]chan struct{}
 	calls   []incident.MeetingRequest
 	called  chan string // receives each create's host email, if not nil
 	found   map[string]incident.CreatedMeeting
 	findErr error
-	checked []string
-	slow    map[string]bool // CheckUser for these emails answers only when ctx ends
-	next    int
+	// findBlocks makes FindMeeting answer only when its context ends.
+	findBlocks bool
+	finds      []mtFind
+	checked    []string
+	slow       map[string]bool // CheckUser for these emails answers only when ctx ends
+	next       int
+}
+
+// mtFind is one FindMeeting call.
+type mtFind struct {
+	host     string
+	deadline time.Time // zero when the context had none
 }
 
 func mtNewZoom(emails ...string) *mtZoom {
-	z := &mtZoom{users: map[string]bool{}, fail: map[string]error{}, slow: map[string]bool{}, gate: map[string]chan struct{}{}, found: map[string]incident.CreatedMeeting{}}
+	z := &mtZoom{users: map[string]bool{}, fail: map[string]error{}, lost: map[string]bool{}, slow: map[string]bool{}, gate: map[string]chan struct{}{}, found: map[string]incident.CreatedMeeting{}}
 	for _, e := range emails {
 		z.users[e] = true
 	}
@@ -81,10 +93,24 @@ func (z *mtZoom) CreateMeeting(ctx context.Context, _ incident.TeamID, req incid
 	}
 	z.next++
 	id := fmt.Sprintf("8%010d", z.next)
+	if z.lost[req.HostEmail] {
+		marker := req.Agenda[strings.Index(req.Agenda, app.AgendaMarker("")):]
+		z.found[req.HostEmail+" "+marker] = incident.CreatedMeeting{ID: id, JoinURL: "https://zoom.test/j/" + id}
+		return incident.CreatedMeeting{}, fmt.Errorf("create: answer lost: %w", incident.ErrOutcomeUnknown)
+	}
 	return incident.CreatedMeeting{ID: id, JoinURL: "https://zoom.test/j/" + id, Passcode: "pw", StartURL: "https://zoom.test/s/" + id + "?zak=secret"}, nil
 }
 
-func (z *mtZoom) FindMeeting(_ context.Context, _ incident.TeamID, hostEmail, marker string) (incident.CreatedMeeting, bool, error) {
+func (z *mtZoom) FindMeeting(ctx context.Context, _ incident.TeamID, hostEmail, marker string) (incident.CreatedMeeting, bool, error) {
+	dl, _ := ctx.Deadline()
+	z.mu.Lock()
+	z.finds = append(z.finds, mtFind{host: hostEmail, deadline: dl})
+	blocks := z.findBlocks
+	z.mu.Unlock()
+	if blocks {
+		<-ctx.Done()
+		return incident.CreatedMeeting{}, false, fmt.Errorf("list: %w", ctx.Err())
+	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if z.findErr != nil {
@@ -92,6 +118,20 @@ func (z *mtZoom) FindMeeting(_ context.Context, _ incident.TeamID, hostEmail, ma
 	}
 	m, ok := z.found[hostEmail+" "+marker]
 	return m, ok, nil
+}
+
+// set runs fn under z's lock, for changing its behaviour while the app
+// may be calling it.
+func (z *mtZoom) set(fn func(z *mtZoom)) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	fn(z)
+}
+
+func (z *mtZoom) findCalls() []mtFind {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return slices.Clone(z.finds)
 }
 
 func (z *mtZoom) CheckUser(ctx context.Context, _ incident.TeamID, email string) error {
@@ -135,6 +175,10 @@ type mtSlack struct {
 	added     int
 	edits     int
 	nextBk    int
+	headers   []incident.Incident // each header update, as shown
+	// onAnnounce, when set, runs (without the lock) before each
+	// announcement is recorded.
+	onAnnounce func(incident.Incident)
 }
 
 func mtNewSlack() *mtSlack {
@@ -157,12 +201,20 @@ func (s *mtSlack) Invite(context.Context, incident.TeamID, incident.ChannelID, .
 func (s *mtSlack) PostHeader(context.Context, incident.Incident, bool) (string, error) {
 	return "1.0", nil
 }
-func (s *mtSlack) UpdateHeader(context.Context, incident.Incident, bool) error { return nil }
+func (s *mtSlack) UpdateHeader(_ context.Context, inc incident.Incident, _ bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.headers = append(s.headers, inc)
+	return nil
+}
 func (s *mtSlack) PostChanges(context.Context, incident.Incident, incident.UserID, []incident.Change) error {
 	return nil
 }
 
 func (s *mtSlack) AnnounceMeeting(_ context.Context, inc incident.Incident) error {
+	if s.onAnnounce != nil {
+		s.onAnnounce(inc)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.announced = append(s.announced, *inc.Meeting)
@@ -256,21 +308,13 @@ type mtEnv struct {
 	zoom  *mtZoom
 	slack *mtSlack
 	deps  app.Deps
+	path  string // the database file
 }
 
 func mtNewEnv(t *testing.T, z app.Zoom, opts ...func(*app.Deps)) *mtEnv {
 	t.Helper()
-	key := make([]byte, 32)
-	s, err := store.Open(filepath.Join(t.TempDir(), "app.db"), store.Options{Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	e := &mtEnv{t: t, st: &mtStore{Store: s}, slack: mtNewSlack()}
+	e := &mtEnv{t: t, slack: mtNewSlack(), path: filepath.Join(t.TempDir(), "app.db")}
+	e.st = &mtStore{Store: e.open()}
 	e.zoom, _ = z.(*mtZoom)
 	e.deps = app.Deps{Store: e.st, Zoom: z, Slack: e.slack, Log: zerolog.Nop(), ClaimWait: mtWait}
 	for _, o := range opts {
@@ -278,6 +322,34 @@ func mtNewEnv(t *testing.T, z app.Zoom, opts ...func(*app.Deps)) *mtEnv {
 	}
 	e.app = app.New(e.deps)
 	return e
+}
+
+// open opens the env's database, closed when the test ends.
+func (e *mtEnv) open() *store.Store {
+	e.t.Helper()
+	s, err := store.Open(e.path, store.Options{Key: make([]byte, 32)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		if err := s.Close(); err != nil { // a second Close is a no-op
+			e.t.Error(err)
+		}
+	})
+	return s
+}
+
+// restart closes the database as a killed process leaves it, opens it
+// again and builds a new App over it with the same ports: what survives
+// is what was committed.
+func (e *mtEnv) restart() {
+	e.t.Helper()
+	if err := e.st.Store.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.st = &mtStore{Store: e.open()}
+	e.deps.Store = e.st
+	e.app = app.New(e.deps)
 }
 
 // incident creates incident n in channel C<n>.
@@ -367,8 +439,9 @@ func TestMtHostOrder(t *testing.T) {
 }
 
 // TestMtZoomFailuresDoNotFallBack: only "not a user of the account" moves on
-// to the fallback; other failures are told in plain words, and the claim
-// is released so the next press can try again.
+// to the fallback; other failures are told in plain words, and the next
+// press can try again (for an unknown outcome, the press of a person who
+// was told a meeting may exist).
 func TestMtZoomFailuresDoNotFallBack(t *testing.T) {
 	for _, tt := range []struct {
 		err  error
@@ -382,6 +455,7 @@ func TestMtZoomFailuresDoNotFallBack(t *testing.T) {
 		t.Run(tt.err.Error(), func(t *testing.T) {
 			t.Parallel()
 			z := mtNewZoom("alice@example.com", mtFallback)
+			z.findErr = fmt.Errorf("list: %w", incident.ErrZoomScope) // an unknown outcome stays unknown
 			e := mtNewEnv(t, z)
 			e.settings(func(s *incident.Settings) { s.FallbackEmail = mtFallback })
 			inc := e.incident("")
@@ -569,7 +643,7 @@ func TestMtWaitsForHeldClaim(t *testing.T) {
 			e := mtNewEnv(t, z)
 			inc := e.incident("")
 			ctx := context.Background()
-			other := app.Claim{Attempt: "other", Hosts: []string{"alice@example.com"}, At: time.Now()}
+			other := app.Claim{Attempt: "other", Hosts: []incident.Host{{Kind: incident.HostRequester, User: mtAlice, Email: "alice@example.com"}}, At: time.Now()}
 			if err := e.st.ClaimMeeting(ctx, inc.Key(), other); err != nil {
 				t.Fatal(err)
 			}
@@ -611,29 +685,42 @@ func TestMtWaitsForHeldClaim(t *testing.T) {
 }
 
 // TestMtReconcile: a claim left by a crash is recorded when Zoom has its
-// meeting (found by the agenda marker), released when Zoom surely has
-// none, and released when Zoom cannot be asked.
+// meeting (found by the agenda marker) and labelled by what the claim says
+// (trigger, host kind, host user, requester); released when Zoom surely has
+// none; and, when Zoom cannot be asked, released with the attempt marked
+// unsettled, so automatic creation does not make a second meeting.
 func TestMtReconcile(t *testing.T) {
 	t.Parallel()
+	alice := incident.Host{Kind: incident.HostRequester, User: mtAlice, Email: "alice@example.com"}
+	bob := incident.Host{Kind: incident.HostCommander, User: mtBob, Email: "bob@example.com"}
+	fallback := incident.Host{Kind: incident.HostFallback, Email: mtFallback}
 	for _, tt := range []struct {
-		name     string
-		findErr  error
-		foundFor string // the host email whose listing has the meeting
-		want     incident.HostKind
+		name      string
+		claim     app.Claim
+		findErr   error
+		foundFor  string // the host email whose listing has the meeting
+		want      incident.Meeting
+		unsettled bool
 	}{
-		{name: "found for the presser", foundFor: "alice@example.com", want: incident.HostRequester},
-		{name: "found for the fallback", foundFor: mtFallback, want: incident.HostFallback},
-		{name: "not found"},
-		{name: "cannot list", findErr: fmt.Errorf("list: %w", incident.ErrZoomScope)},
+		{name: "one-click, found for the presser", claim: app.Claim{Hosts: []incident.Host{alice, fallback}, Trigger: incident.TriggerOneClick, By: mtAlice},
+			foundFor: "alice@example.com", want: incident.Meeting{HostKind: incident.HostRequester, HostUser: mtAlice, CreatedBy: mtAlice, Trigger: incident.TriggerOneClick}},
+		{name: "one-click, found for the fallback", claim: app.Claim{Hosts: []incident.Host{alice, fallback}, Trigger: incident.TriggerOneClick, By: mtAlice},
+			foundFor: mtFallback, want: incident.Meeting{HostKind: incident.HostFallback, CreatedBy: mtAlice, Trigger: incident.TriggerOneClick}},
+		{name: "automatic, found for the commander", claim: app.Claim{Hosts: []incident.Host{bob, fallback}, Trigger: incident.TriggerAutomatic},
+			foundFor: "bob@example.com", want: incident.Meeting{HostKind: incident.HostCommander, HostUser: mtBob, Trigger: incident.TriggerAutomatic}},
+		{name: "not found", claim: app.Claim{Hosts: []incident.Host{alice, fallback}, Trigger: incident.TriggerOneClick, By: mtAlice}},
+		{name: "cannot list", claim: app.Claim{Hosts: []incident.Host{bob, fallback}, Trigger: incident.TriggerAutomatic},
+			findErr: fmt.Errorf("list: %w", incident.ErrZoomScope), unsettled: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			z := mtNewZoom("alice@example.com", mtFallback)
+			z := mtNewZoom("alice@example.com", "bob@example.com", mtFallback)
 			e := mtNewEnv(t, z)
 			e.settings(func(s *incident.Settings) { s.FallbackEmail = mtFallback })
-			inc := e.incident("")
+			inc := e.incident(mtBob)
 			ctx := context.Background()
-			c := app.Claim{Attempt: "crashed1", Hosts: []string{"alice@example.com", mtFallback}, At: time.Now()}
+			c := tt.claim
+			c.Attempt, c.At = "crashed1", time.Now()
 			if err := e.st.ClaimMeeting(ctx, inc.Key(), c); err != nil {
 				t.Fatal(err)
 			}
@@ -641,6 +728,7 @@ func TestMtReconcile(t *testing.T) {
 			if tt.foundFor != "" {
 				z.found[tt.foundFor+" "+app.AgendaMarker("crashed1")] = incident.CreatedMeeting{ID: "87777777777", JoinURL: "https://zoom.test/j/87777777777"}
 			}
+			e.restart()
 			if err := e.app.Reconcile(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -652,14 +740,19 @@ func TestMtReconcile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if tt.unsettled != (len(got.Unsettled) == 1 && got.Unsettled[0].ID == "crashed1") {
+				t.Errorf("unsettled attempts %+v; want crashed1 marked: %v", got.Unsettled, tt.unsettled)
+			}
 			if tt.foundFor == "" {
 				if got.Meeting != nil || len(e.slack.announced) != 0 {
 					t.Errorf("meeting %+v recorded; want none", got.Meeting)
 				}
 				return
 			}
-			if got.Meeting == nil || got.Meeting.ID != "87777777777" || got.Meeting.HostKind != tt.want {
-				t.Errorf("meeting %+v; want 87777777777 hosted by %v", got.Meeting, tt.want)
+			want := tt.want
+			want.ID, want.JoinURL, want.CreatedAt = "87777777777", "https://zoom.test/j/87777777777", got.Meeting.CreatedAt
+			if got.Meeting == nil || *got.Meeting != want {
+				t.Errorf("meeting %+v; want %+v", got.Meeting, want)
 			}
 			if len(e.slack.announced) != 1 || e.slack.added != 1 || got.BookmarkID == "" {
 				t.Errorf("announced %d, bookmarks added %d (id %q); want the recovered meeting published", len(e.slack.announced), e.slack.added, got.BookmarkID)
@@ -668,6 +761,347 @@ func TestMtReconcile(t *testing.T) {
 				t.Errorf("zoom asked to create %v during reconcile", z.hosts())
 			}
 		})
+	}
+}
+
+// TestMtReconcileIsBounded: a Zoom that never answers delays start-up by
+// at most the reconciliation bound: every lookup runs under a deadline no
+// later than 30 s away, and when the time is up the claim is released and
+// the attempt marked unsettled rather than left to block the incident.
+func TestMtReconcileIsBounded(t *testing.T) {
+	t.Parallel()
+	z := mtNewZoom("alice@example.com")
+	e := mtNewEnv(t, z)
+	inc := e.incident("")
+	ctx := context.Background()
+	c := app.Claim{Attempt: "slow1", Hosts: []incident.Host{{Kind: incident.HostRequester, User: mtAlice, Email: "alice@example.com"}}, At: time.Now()}
+	if err := e.st.ClaimMeeting(ctx, inc.Key(), c); err != nil {
+		t.Fatal(err)
+	}
+	z.findBlocks = true
+	start := time.Now()
+	// The caller's own, shorter deadline stands in for the 30 s bound here,
+	// so the test does not take 30 s; the bound itself is checked on the
+	// deadline Zoom was called with.
+	rctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := e.app.Reconcile(rctx); err != nil {
+		t.Fatal(err)
+	}
+	finds := z.findCalls()
+	if len(finds) != 1 || finds[0].deadline.IsZero() || finds[0].deadline.After(start.Add(30*time.Second)) {
+		t.Errorf("zoom lookups %+v; want one, under a deadline within 30 s", finds)
+	}
+
+	// Without a deadline of its own, Reconcile still sets one.
+	e2 := mtNewEnv(t, mtNewZoom())
+	inc2 := e2.incident("")
+	if err := e2.st.ClaimMeeting(ctx, inc2.Key(), c); err != nil {
+		t.Fatal(err)
+	}
+	e2.zoom.found["alice@example.com "+app.AgendaMarker("slow1")] = incident.CreatedMeeting{ID: "81", JoinURL: "https://zoom.test/j/81"}
+	before := time.Now()
+	if err := e2.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f := e2.zoom.findCalls(); len(f) != 1 || f[0].deadline.IsZero() || f[0].deadline.After(before.Add(30*time.Second+time.Second)) {
+		t.Errorf("zoom lookups %+v; want one under a deadline of at most 30 s", f)
+	}
+
+	got, err := e.st.Incident(ctx, inc.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, _ := e.st.Claims(ctx)
+	if len(claims) != 0 || len(got.Unsettled) != 1 || got.Meeting != nil {
+		t.Errorf("after a timed-out reconcile: claims %+v, unsettled %+v, meeting %+v; want the attempt marked unsettled", claims, got.Unsettled, got.Meeting)
+	}
+}
+
+// TestMtUnknownOutcomeIsSettled: Zoom loses the answer to a press's create.
+// The app looks for the attempt among the host's meetings once more: found,
+// it is the meeting (no second create); surely absent, nothing was made and
+// the press is told Zoom failed; when Zoom cannot be asked, the attempt is
+// marked unsettled and the press told a meeting may exist.
+func TestMtUnknownOutcomeIsSettled(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		lost    bool // the meeting was made at Zoom
+		findErr error
+		want    string // problem text; "" for a meeting
+	}{
+		{name: "found", lost: true},
+		{name: "absent", want: "Zoom is not answering right now"},
+		{name: "cannot look", lost: true, findErr: fmt.Errorf("list: %w", incident.ErrZoomScope), want: "it may exist in the host's Zoom account"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			z := mtNewZoom("alice@example.com")
+			z.lost["alice@example.com"] = tt.lost
+			if !tt.lost {
+				z.fail["alice@example.com"] = fmt.Errorf("create: %w", incident.ErrOutcomeUnknown)
+			}
+			z.findErr = tt.findErr
+			e := mtNewEnv(t, z)
+			inc := e.incident("")
+			res, err := e.press(inc, mtAlice, incident.TriggerOneClick)
+			ctx := context.Background()
+			got, gerr := e.st.Incident(ctx, inc.Key())
+			if gerr != nil {
+				t.Fatal(gerr)
+			}
+			claims, _ := e.st.Claims(ctx)
+			if len(claims) != 0 {
+				t.Errorf("claims %+v left; want none", claims)
+			}
+			if n := len(z.hosts()); n != 1 {
+				t.Errorf("%d creates; want 1", n)
+			}
+			if len(z.findCalls()) == 0 {
+				t.Error("zoom was not asked for the host's meetings")
+			}
+			if tt.want == "" {
+				if err != nil || res.Incident.Meeting == nil || res.Incident.Meeting.ID != "80000000001" || res.StartURL != "" {
+					t.Fatalf("press: %v, %+v (start URL %q); want the lost meeting, without a start link", err, res.Incident.Meeting, res.StartURL)
+				}
+				if len(e.slack.announced) != 1 || len(got.Unsettled) != 0 || got.Meeting.Unpublished {
+					t.Errorf("announced %d, unsettled %+v, meeting %+v; want it published, nothing unsettled", len(e.slack.announced), got.Unsettled, got.Meeting)
+				}
+				return
+			}
+			if !strings.Contains(mtProblemText(err), tt.want) {
+				t.Errorf("press: %v; want %q", err, tt.want)
+			}
+			if unknown := errors.Is(err, incident.ErrOutcomeUnknown); unknown != (tt.findErr != nil) {
+				t.Errorf("press: %v; ErrOutcomeUnknown %v, want %v", err, unknown, tt.findErr != nil)
+			}
+			if marked := len(got.Unsettled) == 1; marked != (tt.findErr != nil) || got.Meeting != nil {
+				t.Errorf("unsettled %+v, meeting %+v; want marked: %v, no meeting", got.Unsettled, got.Meeting, tt.findErr != nil)
+			}
+			if tt.findErr != nil {
+				if u := got.Unsettled[0]; len(u.Hosts) != 1 || u.Hosts[0].Email != "alice@example.com" || u.By != mtAlice || u.Trigger != incident.TriggerOneClick {
+					t.Errorf("unsettled attempt %+v; want alice's one-click", u)
+				}
+			}
+		})
+	}
+}
+
+// TestMtUnsettledHoldsBackAutomatic (SPEC §5.6): an automatic creation
+// whose outcome Zoom left unknown, and that cannot be looked up, is not
+// retried by later changes, before or after a restart: the channel is
+// told once, and Zoom is not asked to create again. A person's press
+// still creates (after looking once more), and that settles it.
+func TestMtUnsettledHoldsBackAutomatic(t *testing.T) {
+	t.Parallel()
+	z := mtNewZoom("alice@example.com", "bob@example.com")
+	z.fail["bob@example.com"] = fmt.Errorf("create: %w", incident.ErrOutcomeUnknown)
+	z.findErr = fmt.Errorf("list: %w", incident.ErrZoomScope)
+	e := mtNewEnv(t, z)
+	e.settings(func(s *incident.Settings) { s.AutoCreate = true })
+	inc := e.incident(mtBob)
+	ctx := context.Background()
+	change := func(title string) {
+		t.Helper()
+		cctx, cancel := context.WithTimeout(ctx, mtWait)
+		defer cancel()
+		if _, err := e.app.Change(cctx, app.ChangeRequest{Team: mtTeam, Channel: inc.Channel, User: mtAlice, Edit: incident.Edit{Title: &title}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const told = "so one may already exist in the host's Zoom account"
+	notices := func() int {
+		e.slack.mu.Lock()
+		defer e.slack.mu.Unlock()
+		n := 0
+		for _, m := range e.slack.notices {
+			if strings.Contains(m, told) {
+				n++
+			}
+		}
+		return n
+	}
+
+	change("Checkout down hard")
+	if n := len(z.hosts()); n != 1 || notices() != 1 {
+		t.Fatalf("%d creates, told %d times; want one create, told once", n, notices())
+	}
+	delete(z.fail, "bob@example.com") // Zoom would now answer: nothing may ask it
+	change("Checkout down harder")
+	e.restart()
+	change("Checkout down hardest")
+	if n := len(z.hosts()); n != 1 || notices() != 1 {
+		t.Errorf("after two more changes and a restart: %d creates, told %d times; want still 1 and once", n, notices())
+	}
+	if got, _ := e.st.Incident(ctx, inc.Key()); len(got.Unsettled) != 1 || got.Meeting != nil {
+		t.Fatalf("unsettled %+v, meeting %+v; want the attempt still unsettled", got.Unsettled, got.Meeting)
+	}
+
+	res, err := e.press(inc, mtAlice, incident.TriggerOneClick)
+	if err != nil || res.Incident.Meeting == nil {
+		t.Fatalf("press: %v; want a meeting", err)
+	}
+	if n := len(z.hosts()); n != 2 {
+		t.Errorf("%d creates; want the press's", n)
+	}
+	got, _ := e.st.Incident(ctx, inc.Key())
+	if len(got.Unsettled) != 0 || got.Meeting == nil {
+		t.Errorf("after the press: unsettled %+v; want settled by the meeting", got.Unsettled)
+	}
+}
+
+// TestMtPressFindsEarlierMeeting: an unsettled attempt did make a meeting,
+// which Zoom could not be asked about then. When someone presses later and
+// Zoom can be asked, that meeting is recorded (labelled as the earlier
+// attempt made it) instead of a second one.
+func TestMtPressFindsEarlierMeeting(t *testing.T) {
+	t.Parallel()
+	z := mtNewZoom("alice@example.com", "bob@example.com")
+	z.lost["alice@example.com"] = true
+	z.findErr = fmt.Errorf("list: %w", incident.ErrZoomUnavailable)
+	e := mtNewEnv(t, z)
+	inc := e.incident("")
+	if _, err := e.press(inc, mtAlice, incident.TriggerOneClick); !errors.Is(err, incident.ErrOutcomeUnknown) {
+		t.Fatalf("first press: %v; want an unknown outcome", err)
+	}
+	z.findErr = nil
+	res, err := e.press(inc, mtBob, incident.TriggerOneClick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Incident.Meeting
+	if m == nil || m.ID != "80000000001" || m.HostUser != mtAlice || m.CreatedBy != mtAlice || res.StartURL != "" {
+		t.Errorf("meeting %+v (start URL %q); want alice's earlier meeting, no start link for bob", m, res.StartURL)
+	}
+	if n := len(z.hosts()); n != 1 {
+		t.Errorf("%d creates; want only the first", n)
+	}
+	if got, _ := e.st.Incident(context.Background(), inc.Key()); len(got.Unsettled) != 0 || len(e.slack.announced) != 1 {
+		t.Errorf("unsettled %+v, %d announcements; want settled and announced once", got.Unsettled, len(e.slack.announced))
+	}
+}
+
+// TestMtReconcileSettlesUnsettled: at start-up an unsettled attempt is
+// looked for again: found, it is recorded and published; surely absent, it
+// is cleared (automatic creation may run again); still unknown, it stays.
+func TestMtReconcileSettlesUnsettled(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		found   bool
+		findErr error
+	}{{name: "found", found: true}, {name: "absent"}, {name: "still unknown", findErr: fmt.Errorf("list: %w", incident.ErrZoomScope)}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			z := mtNewZoom("bob@example.com")
+			e := mtNewEnv(t, z)
+			inc := e.incident(mtBob)
+			ctx := context.Background()
+			c := app.Claim{Attempt: "lost1", Hosts: []incident.Host{{Kind: incident.HostCommander, User: mtBob, Email: "bob@example.com"}}, Trigger: incident.TriggerAutomatic, At: time.Now()}
+			if err := e.st.ClaimMeeting(ctx, inc.Key(), c); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.st.MarkUnsettled(ctx, inc.Key(), c); err != nil {
+				t.Fatal(err)
+			}
+			if tt.found {
+				z.found["bob@example.com "+app.AgendaMarker("lost1")] = incident.CreatedMeeting{ID: "86666666666", JoinURL: "https://zoom.test/j/86666666666"}
+			}
+			z.findErr = tt.findErr
+			e.restart()
+			if err := e.app.Reconcile(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.st.Incident(ctx, inc.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.found:
+				if m := got.Meeting; m == nil || m.ID != "86666666666" || m.Trigger != incident.TriggerAutomatic || m.HostKind != incident.HostCommander || m.Unpublished || len(e.slack.announced) != 1 {
+					t.Errorf("meeting %+v, %d announced; want the automatic one recorded and published", m, len(e.slack.announced))
+				}
+			case tt.findErr != nil:
+				if len(got.Unsettled) != 1 || got.Meeting != nil {
+					t.Errorf("unsettled %+v; want kept", got.Unsettled)
+				}
+			default:
+				if len(got.Unsettled) != 0 || got.Meeting != nil {
+					t.Errorf("unsettled %+v, meeting %+v; want cleared, no meeting", got.Unsettled, got.Meeting)
+				}
+			}
+			if claims, _ := e.st.Claims(ctx); len(claims) != 0 || len(z.hosts()) != 0 {
+				t.Errorf("claims %+v, creates %v; want none", claims, z.hosts())
+			}
+		})
+	}
+}
+
+// TestMtUnpublishedMeetingPublishedAfterRestart: a meeting is recorded as
+// unpublished before anything is posted, and marked published after. A
+// process that died in between leaves it unpublished, and start-up
+// reconciliation publishes it (header, announcement, bookmark, timeline),
+// once.
+func TestMtUnpublishedMeetingPublishedAfterRestart(t *testing.T) {
+	t.Parallel()
+	z := mtNewZoom("alice@example.com")
+	e := mtNewEnv(t, z)
+	ctx := context.Background()
+
+	// While it is being published, the stored meeting says so.
+	inc := e.incident("")
+	var during []bool
+	e.slack.onAnnounce = func(shown incident.Incident) {
+		stored, err := e.st.Incident(ctx, shown.Key())
+		during = append(during, err == nil && stored.Meeting != nil && stored.Meeting.Unpublished)
+	}
+	if _, err := e.press(inc, mtAlice, incident.TriggerOneClick); err != nil {
+		t.Fatal(err)
+	}
+	e.slack.onAnnounce = nil
+	if got, _ := e.st.Incident(ctx, inc.Key()); !slices.Equal(during, []bool{true}) || got.Meeting == nil || got.Meeting.Unpublished {
+		t.Fatalf("unpublished while announcing: %v; after: %+v; want true, then published", during, got.Meeting)
+	}
+
+	// A process killed between the record and the posts.
+	crashed := e.incident("")
+	c := app.Claim{Attempt: "dead1", Hosts: []incident.Host{{Kind: incident.HostRequester, User: mtAlice, Email: "alice@example.com"}}, Trigger: incident.TriggerOneClick, By: mtAlice, At: time.Now()}
+	if err := e.st.ClaimMeeting(ctx, crashed.Key(), c); err != nil {
+		t.Fatal(err)
+	}
+	m := incident.Meeting{ID: "85555555555", JoinURL: "https://zoom.test/j/85555555555", HostUser: mtAlice, CreatedBy: mtAlice, CreatedAt: time.Now().UTC(), Unpublished: true}
+	if _, err := e.st.RecordMeeting(ctx, crashed.Key(), "dead1", m); err != nil {
+		t.Fatal(err)
+	}
+	announced := len(e.slack.announced)
+	e.restart()
+	for range 2 { // a second start-up publishes nothing again
+		if err := e.app.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := e.st.Incident(ctx, crashed.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.slack.announced) - announced; n != 1 || e.slack.announced[len(e.slack.announced)-1].ID != m.ID {
+		t.Errorf("%d announcements after restart; want the crashed incident's meeting, once", n)
+	}
+	if got.Meeting.Unpublished || got.BookmarkID == "" || e.slack.bookmarks[got.BookmarkID] != m.JoinURL {
+		t.Errorf("meeting %+v, bookmark %q; want published and bookmarked", got.Meeting, got.BookmarkID)
+	}
+	if last := got.Timeline[len(got.Timeline)-1]; last.Kind != incident.EventMeetingCreated || last.By != mtAlice {
+		t.Errorf("timeline ends with %+v; want the meeting created by alice", last)
+	}
+	e.slack.mu.Lock()
+	defer e.slack.mu.Unlock()
+	shown := false
+	for _, h := range e.slack.headers {
+		shown = shown || (h.Key() == crashed.Key() && h.Meeting != nil && h.Meeting.ID == m.ID)
+	}
+	if !shown {
+		t.Error("the header was not updated with the meeting")
 	}
 }
 

@@ -19,17 +19,34 @@ func (a *App) autoMeeting(ctx context.Context, ev ChangeEvent) {
 	if !incident.WantsAutoMeeting(s, inc) {
 		return
 	}
-	_, err = a.ensureMeeting(ctx, inc, "", incident.TriggerAutomatic)
+	log := a.logger(ctx).With().Str("incident", inc.Number.String()).Logger()
+	log.Debug().Msg("incident change matches the automatic meeting criteria")
+	res, err := a.ensureMeeting(ctx, inc, "", incident.TriggerAutomatic)
 	if err == nil {
+		// existing is false when this trigger made the meeting or shared
+		// the creation in flight, true when one was already recorded.
+		log.Debug().Bool("existing", res.Existing).Msg("automatic meeting ensured")
 		return
 	}
-	if errors.Is(err, incident.ErrZoomNotConnected) {
+	switch {
+	case errors.Is(err, ErrMeetingUncertain):
+		// Not a new failure: an earlier creation may have made a meeting
+		// (SPEC §5.6). The channel is told once, under the same reason as
+		// the unknown outcome itself.
+		log.Debug().Err(err).Msg("automatic meeting held back: an earlier attempt is unsettled")
+		a.tellAutoFailure(ctx, inc, failureKey(err), uncertainProblem(err, inc))
+		return
+	case errors.Is(err, incident.ErrZoomNotConnected):
 		a.ZoomBroken(ctx, inc.Team)
 	}
 	reason := failureReason(err)
 	a.metrics.MeetingFailed(reason)
-	a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Str("reason", reason).Msg("automatic meeting failed")
-	a.tellAutoFailure(ctx, inc, failureKey(err), a.asProblem(err, inc))
+	log.Warn().Err(err).Str("reason", reason).Msg("automatic meeting failed")
+	problem := a.asProblem(err, inc)
+	if errors.Is(err, incident.ErrOutcomeUnknown) && !errors.Is(err, incident.ErrZoomUnavailable) {
+		problem = uncertainProblem(err, inc) // no automatic retry follows
+	}
+	a.tellAutoFailure(ctx, inc, failureKey(err), problem)
 }
 
 // tellAutoFailure posts an automatic-creation failure in the channel once

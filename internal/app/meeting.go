@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/incident-bridge/incident-bridge/internal/incident"
@@ -29,6 +30,12 @@ type MeetingResult struct {
 
 // bookmarkTitle is the title of the channel bookmark (SPEC §5.5).
 const bookmarkTitle = "Zoom meeting"
+
+// ErrMeetingUncertain is what Store.ClaimMeeting returns for an automatic
+// claim while the incident has unsettled attempts: an earlier creation may
+// have made a meeting that Zoom would not confirm, so automatic creation
+// does not make another (SPEC §5.6); a person may.
+var ErrMeetingUncertain = errors.New("an earlier creation may have made a meeting")
 
 // EnsureMeeting returns the incident's meeting, creating it if there is
 // none (SPEC §5.1); TriggerReplace makes a new one in place of the current
@@ -89,10 +96,12 @@ func (a *App) ensureMeeting(ctx context.Context, inc incident.Incident, user inc
 			return flight{by: me, res: res}, err
 		})
 		f, _ := v.(flight)
-		if err != nil && f.by != me && errors.As(err, new(*hostError)) && ctx.Err() == nil {
-			// The creation this request joined found no host for the
-			// request that led it (SPEC §5.3 depends on who asks): this
-			// request tries with its own presser or commander. Each round
+		if err != nil && f.by != me && leaderOnly(err) && ctx.Err() == nil {
+			// The creation this request joined failed for a reason that
+			// belongs to the request that led it: no host for its presser
+			// or commander (SPEC §5.3 depends on who asks), or automatic
+			// creation held back by an unsettled attempt (a person may
+			// still create). This request tries on its own. Each round
 			// ends the leader's request, so this terminates.
 			continue
 		}
@@ -101,6 +110,12 @@ func (a *App) ensureMeeting(ctx context.Context, inc incident.Incident, user inc
 		}
 		return f.res, nil
 	}
+}
+
+// leaderOnly reports whether a shared creation's failure concerns only the
+// request that led it.
+func leaderOnly(err error) bool {
+	return errors.As(err, new(*hostError)) || errors.Is(err, ErrMeetingUncertain)
 }
 
 // requester is who a creation starts its host order from (SPEC §5.3): the
@@ -126,17 +141,24 @@ func (a *App) createMeeting(ctx context.Context, key incident.Key, user incident
 	if inc.Meeting != nil && inc.Meeting.ID != replacing {
 		return MeetingResult{Incident: inc, Existing: true}, nil
 	}
+	if trigger == incident.TriggerAutomatic && len(inc.Unsettled) > 0 {
+		// Checked again, atomically, by ClaimMeeting; this saves the
+		// Slack and Zoom calls of resolving a host.
+		return MeetingResult{}, fmt.Errorf("automatic meeting for %s: %w", inc.Number, ErrMeetingUncertain)
+	}
 	primary, err := a.primaryHost(ctx, inc, user, trigger)
 	if err != nil {
 		return MeetingResult{}, err
 	}
-	hosts := a.rejected.filter(inc.Team, incident.HostCandidates(settings, primary))
+	candidates := incident.HostCandidates(settings, primary)
+	why := a.rejected.reasons(inc.Team, candidates)
+	hosts := a.rejected.filter(inc.Team, candidates)
 	if len(hosts) == 0 {
-		return MeetingResult{}, noHostProblem(inc, settings, primary, trigger)
+		return MeetingResult{}, noHostProblem(inc, settings, primary, trigger, why)
 	}
-	claim := Claim{Attempt: newAttemptID(), Replacing: replacing}
-	for _, h := range hosts {
-		claim.Hosts = append(claim.Hosts, h.Email)
+	claim := Claim{Attempt: newAttemptID(), Replacing: replacing, Hosts: hosts, Trigger: trigger}
+	if trigger != incident.TriggerAutomatic {
+		claim.By = user
 	}
 	for {
 		claim.At = a.now()
@@ -147,6 +169,8 @@ func (a *App) createMeeting(ctx context.Context, key incident.Key, user incident
 		switch {
 		case errors.Is(err, incident.ErrMeetingExists):
 			return a.existing(ctx, key)
+		case errors.Is(err, ErrMeetingUncertain):
+			return MeetingResult{}, fmt.Errorf("automatic meeting for %s: %w", inc.Number, err)
 		case errors.Is(err, incident.ErrClaimHeld):
 			res, done, werr := a.awaitMeeting(ctx, key, replacing)
 			if werr != nil || done {
@@ -157,54 +181,80 @@ func (a *App) createMeeting(ctx context.Context, key incident.Key, user incident
 			return MeetingResult{}, fmt.Errorf("claim meeting for %s: %w", inc.Number, err)
 		}
 	}
+	// A person asking while earlier attempts are unsettled was told a
+	// meeting may exist; look for it once more before making another.
+	if res, ok := a.settleEarlier(ctx, key, claim, settings); ok {
+		return res, nil
+	}
 
-	created, host, err := a.createWithHosts(ctx, inc, settings, hosts, claim.Attempt)
+	created, host, err := a.createWithHosts(ctx, inc, settings, hosts, claim.Attempt, why)
 	// Whatever Zoom said must be settled in the store even if ctx ran out
 	// meanwhile: a meeting left unrecorded, or a claim left held, would
 	// cost a second meeting or a two-minute wait.
-	settle, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	settle, cancel := detached(ctx)
 	defer cancel()
+	if errors.Is(err, incident.ErrOutcomeUnknown) {
+		return a.settleUnknown(ctx, settle, inc, settings, claim, host, err)
+	}
 	if err != nil {
-		// Nothing was recorded, so the next request may try again. After
-		// an unknown outcome the person is told a meeting may exist, and
-		// pressing again is their informed choice; no retry is automatic.
+		// Nothing was made, so the next request may try again.
 		if rerr := a.store.ReleaseClaim(settle, key, claim.Attempt); rerr != nil {
 			a.logger(ctx).Error().Err(rerr).Str("incident", inc.Number.String()).Msg("release meeting claim failed")
 		}
 		if errors.Is(err, incident.ErrHostNotInAccount) {
-			return MeetingResult{}, noHostProblem(inc, settings, primary, trigger)
+			return MeetingResult{}, noHostProblem(inc, settings, primary, trigger, why)
 		}
 		return MeetingResult{}, err
 	}
-	m := incident.Meeting{
+	res, err := a.finish(ctx, settle, key, claim.Attempt, a.meetingFor(claim, host, created), settings)
+	if err == nil && host.Kind != incident.HostFallback && !res.Existing {
+		res.StartURL = created.StartURL
+	}
+	return res, err
+}
+
+// detached returns a context for settling what Zoom said, from the moment
+// it said it: it outlives ctx (whose deadline may be what just ran out),
+// bounded by settleTimeout.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// meetingFor is the meeting record of what Zoom made for claim, hosted by
+// host.
+func (a *App) meetingFor(c Claim, host incident.Host, created incident.CreatedMeeting) incident.Meeting {
+	return incident.Meeting{
 		ID: created.ID, JoinURL: created.JoinURL, Passcode: created.Passcode,
-		HostKind: host.Kind, HostUser: host.User, Trigger: trigger, CreatedAt: a.now().UTC(),
+		HostKind: host.Kind, HostUser: host.User, CreatedBy: c.By, Trigger: c.Trigger, CreatedAt: a.now().UTC(),
 	}
-	if trigger != incident.TriggerAutomatic {
-		m.CreatedBy = user
-	}
-	inc, err = a.store.RecordMeeting(settle, key, claim.Attempt, m)
+}
+
+// finish records m under attempt's claim, marked unpublished, and then
+// publishes it (SPEC §8: committed before anyone is told); start-up
+// reconciliation publishes a meeting whose process died in between. If the
+// claim was lost meanwhile, the meeting recorded instead is the answer.
+// Store calls run on settle, which outlives ctx.
+func (a *App) finish(ctx, settle context.Context, key incident.Key, attempt string, m incident.Meeting, s incident.Settings) (MeetingResult, error) {
+	m.Unpublished = true
+	inc, err := a.store.RecordMeeting(settle, key, attempt, m)
 	if errors.Is(err, incident.ErrClaimLost) {
-		a.logger(ctx).Warn().Str("incident", key.Number.String()).Str("zoom_meeting", created.ID).Msg("meeting claim lost before recording; keeping the recorded meeting")
+		a.logger(ctx).Warn().Str("incident", key.Number.String()).Str("zoom_meeting", m.ID).Msg("meeting claim lost before recording; keeping the recorded meeting")
 		return a.existing(settle, key)
 	}
 	if err != nil {
 		return MeetingResult{}, fmt.Errorf("record meeting for %s: %w", key.Number, err)
 	}
-	a.metrics.MeetingCreated(trigger, host.Kind)
-	a.logger(ctx).Info().Str("incident", inc.Number.String()).Str("trigger", trigger.String()).
-		Str("host_source", host.Kind.String()).Str("zoom_meeting", m.ID).Msg("meeting created")
-	inc = a.publishMeeting(settle, inc, settings, replacing != "")
-	res := MeetingResult{Incident: inc}
-	if host.Kind != incident.HostFallback {
-		res.StartURL = created.StartURL
-	}
-	return res, nil
+	a.metrics.MeetingCreated(m.Trigger, m.HostKind)
+	a.logger(ctx).Info().Str("incident", inc.Number.String()).Str("trigger", m.Trigger.String()).
+		Str("host_source", m.HostKind.String()).Str("zoom_meeting", m.ID).Msg("meeting created")
+	return MeetingResult{Incident: a.publishMeeting(settle, inc, s)}, nil
 }
 
 // createWithHosts tries each host in order, moving on only when Zoom says
-// the host is not a user of the account.
-func (a *App) createWithHosts(ctx context.Context, inc incident.Incident, s incident.Settings, hosts []incident.Host, attempt string) (incident.CreatedMeeting, incident.Host, error) {
+// the host is not a user of the account or may not host; why is told of
+// each refusal. The host returned with an error is the one Zoom was asked
+// last, the only one that can have made a meeting.
+func (a *App) createWithHosts(ctx context.Context, inc incident.Incident, s incident.Settings, hosts []incident.Host, attempt string, why refusals) (incident.CreatedMeeting, incident.Host, error) {
 	var last error
 	for _, h := range hosts {
 		req := incident.MeetingRequest{
@@ -224,8 +274,11 @@ func (a *App) createWithHosts(ctx context.Context, inc incident.Incident, s inci
 		if !errors.Is(err, incident.ErrHostNotInAccount) {
 			return incident.CreatedMeeting{}, h, fmt.Errorf("create meeting for %s: %w", inc.Number, err)
 		}
-		a.rejected.add(inc.Team, h.Email)
-		a.logger(ctx).Info().Str("incident", inc.Number.String()).Str("host_source", h.Kind.String()).Msg("host is not in the zoom account; trying the next")
+		r := refusalOf(err)
+		a.rejected.add(inc.Team, h.Email, r)
+		why[strings.ToLower(h.Email)] = r
+		a.logger(ctx).Info().Str("incident", inc.Number.String()).Str("host_source", h.Kind.String()).
+			Bool("may_not_host", r == mayNotHost).Msg("zoom refused the host; trying the next")
 		last = err
 	}
 	return incident.CreatedMeeting{}, incident.Host{}, last
@@ -275,9 +328,13 @@ func (a *App) existing(ctx context.Context, key incident.Key) (MeetingResult, er
 // claim again (the other attempt may have failed and released its claim).
 const (
 	claimPoll = 50 * time.Millisecond
-	// settleTimeout bounds recording Zoom's answer and publishing it.
+	// settleTimeout bounds settling Zoom's answer (a last look among the
+	// host's meetings included), recording it and publishing it.
 	settleTimeout = 20 * time.Second
-	claimRetry    = 500 * time.Millisecond
+	// settleLook bounds that last look, leaving the rest of settleTimeout
+	// to the store and Slack.
+	settleLook = 10 * time.Second
+	claimRetry = 500 * time.Millisecond
 )
 
 // awaitMeeting waits for another attempt (another process, or one that
@@ -308,8 +365,10 @@ func (a *App) awaitMeeting(ctx context.Context, key incident.Key, replacing stri
 }
 
 // publishMeeting shows a new meeting everywhere: header, announcement,
-// bookmark, timeline. Slack failures are logged; the meeting is kept.
-func (a *App) publishMeeting(ctx context.Context, inc incident.Incident, s incident.Settings, replaced bool) incident.Incident {
+// bookmark, timeline, and then clears its Unpublished mark. Slack failures
+// are logged; the meeting is kept. A crash before the mark is cleared
+// publishes it again at start-up: at least once, rather than never.
+func (a *App) publishMeeting(ctx context.Context, inc incident.Incident, s incident.Settings) incident.Incident {
 	log := a.logger(ctx).With().Str("incident", inc.Number.String()).Logger()
 	a.refreshHeader(ctx, inc)
 	if err := a.slack.AnnounceMeeting(ctx, inc); err != nil {
@@ -325,12 +384,15 @@ func (a *App) publishMeeting(ctx context.Context, inc incident.Incident, s incid
 		bookmark = a.editBookmark(ctx, inc)
 	}
 	kind := incident.EventMeetingCreated
-	if replaced {
+	if inc.Meeting.Trigger == incident.TriggerReplace {
 		kind = incident.EventMeetingReplaced
 	}
 	updated, err := a.store.UpdateIncident(ctx, inc.Key(), func(i *incident.Incident) error {
 		i.BookmarkID = bookmark
 		i.Timeline = append(i.Timeline, incident.Event{Kind: kind, By: inc.Meeting.CreatedBy, At: a.now().UTC(), Note: inc.Meeting.HostKind.String()})
+		if i.Meeting != nil && i.Meeting.ID == inc.Meeting.ID {
+			i.Meeting.Unpublished = false
+		}
 		return nil
 	})
 	if err != nil {

@@ -40,17 +40,30 @@ type Store interface {
 	// recorded; with replacing set to a meeting ID it succeeds only while
 	// that meeting is still the recorded one (else ErrMeetingExists).
 	// Returns incident.ErrClaimHeld if another attempt's claim is younger
-	// than the claim TTL.
+	// than the claim TTL, and ErrMeetingUncertain for an automatic claim
+	// while the incident has unsettled attempts, unless c.Attempt is one.
 	ClaimMeeting(ctx context.Context, key incident.Key, c Claim) error
 	// RecordMeeting stores m as key's meeting if attempt still owns the
-	// claim, clears the claim, and returns the incident; otherwise
-	// incident.ErrClaimLost and nothing changes.
+	// claim, clears the claim and the unsettled attempts, and returns the
+	// incident; otherwise incident.ErrClaimLost and nothing changes.
 	RecordMeeting(ctx context.Context, key incident.Key, attempt string, m incident.Meeting) (incident.Incident, error)
 	// ReleaseClaim drops attempt's claim if it still owns it.
 	ReleaseClaim(ctx context.Context, key incident.Key, attempt string) error
 	// Claims returns every outstanding claim (left by a crash when read at
 	// start-up).
 	Claims(ctx context.Context) ([]PendingClaim, error)
+	// MarkUnsettled records c as one of key's Unsettled attempts (a
+	// meeting it may have made could not be confirmed) and releases its
+	// claim if c.Attempt still owns it, in one transaction. While the
+	// incident has unsettled attempts, ClaimMeeting refuses automatic
+	// claims with ErrMeetingUncertain. RecordMeeting clears them.
+	MarkUnsettled(ctx context.Context, key incident.Key, c Claim) error
+	// ClearUnsettled drops attempt from key's Unsettled attempts (Zoom
+	// showed it made no meeting).
+	ClearUnsettled(ctx context.Context, key incident.Key, attempt string) error
+	// Unfinished returns the incidents whose meeting is recorded but
+	// unpublished, or that have unsettled attempts, across all workspaces.
+	Unfinished(ctx context.Context) ([]incident.Incident, error)
 
 	// FirstDelivery records a Slack event ID and reports whether it was new.
 	// IDs are kept at least a day, across restarts.
@@ -59,10 +72,12 @@ type Store interface {
 
 // Claim is a durable intent to create one incident's meeting.
 type Claim struct {
-	Attempt   string    // random ID, also written into the meeting agenda
-	Replacing string    // meeting ID being replaced, "" for a first meeting
-	Hosts     []string  // host emails that will be tried, for reconciliation
-	At        time.Time // when the claim was taken
+	Attempt   string          // random ID, also written into the meeting agenda
+	Replacing string          // meeting ID being replaced, "" for a first meeting
+	Hosts     []incident.Host // hosts that will be tried, in order, for reconciliation
+	Trigger   incident.Trigger
+	By        incident.UserID // who asked; empty for automatic creation
+	At        time.Time       // when the claim was taken
 }
 
 // PendingClaim is a claim found in the store, with its incident.
@@ -82,6 +97,16 @@ type ZoomConnections interface {
 	// DeleteZoomConnection removes the workspace's connection; no error if
 	// there is none.
 	DeleteZoomConnection(ctx context.Context, team incident.TeamID) error
+	// UpdateZoomConnection applies fn to the stored connection and stores
+	// the result in one transaction (a compare-and-swap: fn checks what is
+	// stored, e.g. that the refresh token is still the one it used, and
+	// returns an error to leave it alone). It never recreates a deleted
+	// connection: incident.ErrZoomNotConnected when there is none. fn must
+	// not do I/O or change Team or AccountID; its error is returned wrapped.
+	UpdateZoomConnection(ctx context.Context, team incident.TeamID, fn func(*incident.ZoomConnection) error) (incident.ZoomConnection, error)
+	// TakeZoomConnection deletes the workspace's connection and returns
+	// what was stored, in one transaction, or incident.ErrZoomNotConnected.
+	TakeZoomConnection(ctx context.Context, team incident.TeamID) (incident.ZoomConnection, error)
 	// TeamForZoomAccount returns the workspace a Zoom account is connected
 	// to, or incident.ErrNotFound.
 	TeamForZoomAccount(ctx context.Context, accountID string) (incident.TeamID, error)
@@ -146,6 +171,18 @@ type Slack interface {
 	ShowMeeting(ctx context.Context, inc incident.Incident, user incident.UserID) error
 	// DirectMessage sends text to a user from the app.
 	DirectMessage(ctx context.Context, team incident.TeamID, user incident.UserID, text string) error
+}
+
+// AdminLister is an optional part of the Slack port (bot.Poster has it):
+// when the Slack port implements it, messages for "the workspace's admins"
+// (SPEC §7) reach its admins and owners too, not only whoever connected
+// Zoom and ADMIN_USER_IDS. It is separate so that Slack ports without it
+// keep working.
+type AdminLister interface {
+	// WorkspaceAdmins returns the workspace's admins and owners who are
+	// people (not bots, not deactivated), reading a bounded number of
+	// users; with a partial list it returns what it found and the error.
+	WorkspaceAdmins(ctx context.Context, team incident.TeamID) ([]incident.UserID, error)
 }
 
 // SlackUser is a Slack user as the app sees them.

@@ -21,37 +21,52 @@ type hostError struct {
 func (e *hostError) Error() string { return "no usable zoom host: " + e.Why }
 
 // noHostProblem explains why no host could be found (SPEC §5.3 step 4) and
-// what an admin can do. The result is a *ProblemError whose cause is a
-// *hostError.
-func noHostProblem(inc incident.Incident, s incident.Settings, primary incident.Host, trigger incident.Trigger) error {
+// what an admin can do. why says what Zoom refused of each email: a user
+// Zoom does not let host (3161) is told so, not called "not a user of the
+// account". The result is a *ProblemError whose cause is a *hostError.
+func noHostProblem(inc incident.Incident, s incident.Settings, primary incident.Host, trigger incident.Trigger, why refusals) error {
 	fix := "An admin can set *Fallback user account* in `/incident settings`."
 	suffix := ""
 	if s.FallbackEmail != "" {
-		fix = "The *Fallback user account* is not a user of the connected Zoom account either; an admin can change it in `/incident settings`."
 		suffix = "+fallback"
+		fix = "The *Fallback user account* is not a user of the connected Zoom account either; an admin can change it in `/incident settings`."
+		if why.of(s.FallbackEmail) == mayNotHost {
+			suffix = "+fallback_may_not_host"
+			fix = "The *Fallback user account* may not host meetings either: Zoom has not given it hosting rights. An admin can give it a license with hosting rights in Zoom, or change it in `/incident settings`."
+		}
 	}
-	var why, msg string
+	primaryCannotHost := primary.Email != "" && why.of(primary.Email) == mayNotHost
+	var reason, msg string
 	switch {
+	case s.AlwaysUseFallback && s.FallbackEmail != "" && why.of(s.FallbackEmail) == mayNotHost:
+		reason = "fallback_may_not_host"
+		msg = fmt.Sprintf("No Zoom meeting was created for %s: the fallback user account that always hosts is in the connected Zoom account but may not host meetings (Zoom has not given it hosting rights). An admin can give it a license with hosting rights in Zoom, or change *Fallback user account* in `/incident settings`.", inc.Number)
 	case s.AlwaysUseFallback && s.FallbackEmail != "":
-		why = "fallback_not_in_account"
+		reason = "fallback_not_in_account"
 		msg = fmt.Sprintf("No Zoom meeting was created for %s: the fallback user account that always hosts is not a user of the connected Zoom account. An admin can change *Fallback user account* in `/incident settings`.", inc.Number)
 	case trigger == incident.TriggerAutomatic && primary.User == "":
-		why = "no_commander" + suffix
+		reason = "no_commander" + suffix
 		msg = fmt.Sprintf("No Zoom meeting was created automatically for %s: it has no commander and no usable fallback user account. Set one with `/incident commander @name`. %s", inc.Number, fix)
 	case trigger == incident.TriggerAutomatic && primary.Email == "":
-		why = "commander_no_email:" + string(primary.User) + suffix
+		reason = "commander_no_email:" + string(primary.User) + suffix
 		msg = fmt.Sprintf("No Zoom meeting was created automatically for %s: Slack has no email for the commander <@%s> to host it with. %s", inc.Number, primary.User, fix)
+	case trigger == incident.TriggerAutomatic && primaryCannotHost:
+		reason = "commander_may_not_host:" + string(primary.User) + suffix
+		msg = fmt.Sprintf("No Zoom meeting was created automatically for %s: the commander <@%s> is in the connected Zoom account but may not host meetings (Zoom has not given them hosting rights). %s", inc.Number, primary.User, fix)
 	case trigger == incident.TriggerAutomatic:
-		why = "commander_not_in_account:" + string(primary.User) + suffix
+		reason = "commander_not_in_account:" + string(primary.User) + suffix
 		msg = fmt.Sprintf("No Zoom meeting was created automatically for %s: the commander <@%s> is not a user of the connected Zoom account. %s", inc.Number, primary.User, fix)
 	case primary.Email == "":
-		why = "requester_no_email" + suffix
+		reason = "requester_no_email" + suffix
 		msg = fmt.Sprintf("No Zoom meeting was created for %s: Slack has no email for you to host it with. %s", inc.Number, fix)
+	case primaryCannotHost:
+		reason = "requester_may_not_host" + suffix
+		msg = fmt.Sprintf("No Zoom meeting was created for %s: your Zoom user may not host meetings (Zoom has not given it hosting rights). %s Or ask a Zoom admin for a license with hosting rights.", inc.Number, fix)
 	default:
-		why = "requester_not_in_account" + suffix
+		reason = "requester_not_in_account" + suffix
 		msg = fmt.Sprintf("No Zoom meeting was created for %s: your Slack email is not a user of the connected Zoom account. %s Or ask a Zoom admin to add you.", inc.Number, fix)
 	}
-	return &ProblemError{Problem: &incident.Problem{Msg: msg}, Cause: &hostError{Why: why}}
+	return &ProblemError{Problem: &incident.Problem{Msg: msg}, Cause: &hostError{Why: reason}}
 }
 
 // asProblem turns Zoom failures into plain words for the person who asked:
@@ -69,9 +84,19 @@ func (a *App) asProblem(err error, inc incident.Incident) error {
 	case errors.Is(err, incident.ErrZoomUnavailable):
 		return wrapProblem(err, "No Zoom meeting was created for %s: Zoom is not answering right now (rate-limited or down). Try `/incident zoom` again in a minute.", inc.Number)
 	case errors.Is(err, incident.ErrOutcomeUnknown):
-		return wrapProblem(err, "Zoom did not confirm %s's meeting in time; it may exist in the host's Zoom account. Try `/incident zoom` again in a few minutes.", inc.Number)
+		return wrapProblem(err, "Zoom did not confirm %s's meeting in time; it may exist in the host's Zoom account. Check the host's upcoming meetings in Zoom, or try `/incident zoom` again in a few minutes (that makes a new meeting if incident-bridge still cannot find this one).", inc.Number)
+	case errors.Is(err, ErrMeetingUncertain):
+		return uncertainProblem(err, inc)
 	}
 	return err
+}
+
+// uncertainProblem is what the channel is told when automatic creation
+// stops because an earlier creation may have made a meeting that Zoom
+// would not confirm (SPEC §5.6): making another automatically could make
+// a second one, so a person decides.
+func uncertainProblem(err error, inc incident.Incident) error {
+	return wrapProblem(err, "No Zoom meeting was created automatically for %s: Zoom did not confirm a meeting incident-bridge asked it for, so one may already exist in the host's Zoom account, and incident-bridge will not make another on its own. Check the host's upcoming meetings in Zoom, or press *Create Zoom Meeting* (or use `/incident zoom`) to make one.", inc.Number)
 }
 
 // notConnectedFix says why Zoom refused, and who can fix it how, for the
@@ -127,7 +152,7 @@ func failureReason(err error) string {
 		return "scope"
 	case errors.Is(err, incident.ErrZoomUnavailable):
 		return "unavailable"
-	case errors.Is(err, incident.ErrOutcomeUnknown):
+	case errors.Is(err, incident.ErrOutcomeUnknown), errors.Is(err, ErrMeetingUncertain):
 		return "outcome_unknown"
 	case errors.Is(err, incident.ErrHostNotInAccount), errors.As(err, new(*hostError)):
 		return "no_host"

@@ -20,6 +20,11 @@ var (
 	// ErrHostNotInAccount: the host email is not a user of the Zoom account
 	// (or may not host meetings there).
 	ErrHostNotInAccount = errors.New("host is not a user of the Zoom account")
+	// ErrHostMayNotHost: the host is a user of the Zoom account but may not
+	// host or schedule meetings there (Zoom 3161). It wraps
+	// ErrHostNotInAccount, so callers that only move on to the next host
+	// match both.
+	ErrHostMayNotHost = fmt.Errorf("%w: the user may not host meetings", ErrHostNotInAccount)
 	// ErrZoomNotConnected: the workspace has no working Zoom connection.
 	ErrZoomNotConnected = errors.New("zoom is not connected")
 	// ErrZoomScope: the Zoom token lacks a scope the call needs.

@@ -57,6 +57,11 @@ type Incident struct {
 	Meeting *Meeting
 	// BookmarkID is the channel bookmark that links the meeting, if any.
 	BookmarkID string
+	// Unsettled are creations whose outcome Zoom left unknown and that
+	// could not be settled: each may have made a meeting in its host's Zoom
+	// account. While any is listed, automatic creation does not run (SPEC
+	// §5.6); a person who asks may still create one.
+	Unsettled []Attempt
 	// AutoFailures records automatic-creation failures already announced in
 	// the channel, by reason, so each is told once per incident.
 	AutoFailures []string

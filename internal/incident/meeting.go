@@ -59,6 +59,22 @@ type Meeting struct {
 	CreatedBy UserID // who asked; empty for automatic creation
 	Trigger   Trigger
 	CreatedAt time.Time
+	// Unpublished is true from the moment the meeting is recorded until
+	// its header, announcement and bookmark have been attempted, so a
+	// meeting recorded just before a crash is still published at start-up.
+	Unpublished bool
+}
+
+// Attempt is one meeting creation, remembered while its outcome is open:
+// the ID written into the meeting's agenda (so it can be found among the
+// host's meetings), what it was for and the hosts it tried.
+type Attempt struct {
+	ID        string
+	Replacing string // meeting ID being replaced, "" for a first meeting
+	Hosts     []Host // in the order tried
+	Trigger   Trigger
+	By        UserID // who asked; empty for automatic creation
+	At        time.Time
 }
 
 // Host is one candidate host: whose account and which email.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -27,7 +28,12 @@ const ClaimTTL = 2 * time.Minute
 // that meeting is the recorded one (else incident.ErrMeetingExists). It
 // returns incident.ErrClaimHeld if another attempt's claim is younger than
 // ClaimTTL at c.At (the store's clock when c.At is zero); the same attempt
-// claiming again refreshes its claim. Returns incident.ErrNotFound.
+// claiming again refreshes its claim. An automatic claim (c.Trigger
+// incident.TriggerAutomatic) gets app.ErrMeetingUncertain while the
+// incident has unsettled attempts, unless it re-takes one of them (to
+// record the meeting it was found to have made): one of them may have made
+// a meeting, and only a person may decide to make another.
+// Returns incident.ErrNotFound.
 func (s *Store) ClaimMeeting(ctx context.Context, key incident.Key, c app.Claim) error {
 	if c.Attempt == "" {
 		return fmt.Errorf("claim meeting of %s: empty attempt", key)
@@ -45,6 +51,8 @@ func (s *Store) ClaimMeeting(ctx context.Context, key incident.Key, c app.Claim)
 			return incident.ErrMeetingExists
 		case c.Replacing != "" && (rec.Meeting == nil || rec.Meeting.ID != c.Replacing):
 			return incident.ErrMeetingExists
+		case c.Trigger == incident.TriggerAutomatic && len(rec.Unsettled) > 0 && !isUnsettled(rec, c.Attempt):
+			return app.ErrMeetingUncertain
 		case rec.Claim != nil && rec.Claim.Attempt != c.Attempt && c.At.Sub(rec.Claim.At) < ClaimTTL:
 			return incident.ErrClaimHeld
 		}
@@ -58,8 +66,10 @@ func (s *Store) ClaimMeeting(ctx context.Context, key incident.Key, c app.Claim)
 }
 
 // RecordMeeting stores m as key's meeting if attempt still owns the claim,
-// clears the claim, and returns the incident; otherwise it returns
-// incident.ErrClaimLost and changes nothing. Returns incident.ErrNotFound.
+// clears the claim and the unsettled attempts (a meeting now exists; what
+// they may have made is no longer the incident's), and returns the
+// incident; otherwise it returns incident.ErrClaimLost and changes nothing.
+// Returns incident.ErrNotFound.
 func (s *Store) RecordMeeting(ctx context.Context, key incident.Key, attempt string, m incident.Meeting) (incident.Incident, error) {
 	var out incident.Incident
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
@@ -72,6 +82,7 @@ func (s *Store) RecordMeeting(ctx context.Context, key incident.Key, attempt str
 		}
 		inc := rec.incident()
 		inc.Meeting = &m
+		inc.Unsettled = nil
 		next := toIncidentRecord(inc, nil)
 		if err := putIncident(tx, next); err != nil {
 			return err
@@ -110,7 +121,99 @@ func (s *Store) ReleaseClaim(ctx context.Context, key incident.Key, attempt stri
 // record.
 func (s *Store) Claims(ctx context.Context) ([]app.PendingClaim, error) {
 	var claims []app.PendingClaim
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	err := s.eachIncident(ctx, func(rec incidentRecord) {
+		if rec.Claim != nil {
+			claims = append(claims, app.PendingClaim{
+				Key:   incident.Key{Team: incident.TeamID(rec.Team), Number: incident.Number(rec.Number)},
+				Claim: rec.Claim.claim(),
+			})
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list meeting claims: %w", err)
+	}
+	return claims, nil
+}
+
+// isUnsettled reports whether attempt is one of rec's unsettled attempts.
+func isUnsettled(rec incidentRecord, attempt string) bool {
+	for _, u := range rec.Unsettled {
+		if u.Attempt == attempt {
+			return true
+		}
+	}
+	return false
+}
+
+// MarkUnsettled adds c to key's unsettled attempts (replacing an earlier
+// entry for the same attempt) and, if c.Attempt still owns the claim,
+// releases it, in one transaction: there is no moment at which the claim
+// is gone but the uncertainty not yet recorded. The attempt is recorded
+// even if its claim was lost meanwhile, since the meeting it may have made
+// exists either way. Returns incident.ErrNotFound.
+func (s *Store) MarkUnsettled(ctx context.Context, key incident.Key, c app.Claim) error {
+	if c.Attempt == "" {
+		return fmt.Errorf("mark attempt of %s unsettled: empty attempt", key)
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		rec, err := getIncident(tx, key)
+		if err != nil {
+			return err
+		}
+		if rec.Claim != nil && rec.Claim.Attempt == c.Attempt {
+			rec.Claim = nil
+		}
+		rec.Unsettled = slices.DeleteFunc(rec.Unsettled, func(u claimRecord) bool { return u.Attempt == c.Attempt })
+		rec.Unsettled = append(rec.Unsettled, *toClaimRecord(c))
+		return putIncident(tx, rec)
+	})
+	if err != nil {
+		return fmt.Errorf("mark attempt of %s unsettled: %w", key, err)
+	}
+	return nil
+}
+
+// ClearUnsettled drops attempt from key's unsettled attempts; nothing
+// happens if it is not there. Returns incident.ErrNotFound.
+func (s *Store) ClearUnsettled(ctx context.Context, key incident.Key, attempt string) error {
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		rec, err := getIncident(tx, key)
+		if err != nil {
+			return err
+		}
+		n := len(rec.Unsettled)
+		rec.Unsettled = slices.DeleteFunc(rec.Unsettled, func(u claimRecord) bool { return u.Attempt == attempt })
+		if len(rec.Unsettled) == n {
+			return nil
+		}
+		return putIncident(tx, rec)
+	})
+	if err != nil {
+		return fmt.Errorf("clear unsettled attempt of %s: %w", key, err)
+	}
+	return nil
+}
+
+// Unfinished returns, across all workspaces, the incidents whose meeting is
+// recorded but not yet published, or that have unsettled attempts: what
+// start-up reconciliation finishes.
+func (s *Store) Unfinished(ctx context.Context) ([]incident.Incident, error) {
+	var out []incident.Incident
+	err := s.eachIncident(ctx, func(rec incidentRecord) {
+		if len(rec.Unsettled) > 0 || (rec.Meeting != nil && rec.Meeting.Unpublished) {
+			out = append(out, rec.incident())
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished meetings: %w", err)
+	}
+	return out, nil
+}
+
+// eachIncident calls fn with every incident record of every workspace, in
+// one read transaction.
+func (s *Store) eachIncident(ctx context.Context, fn func(incidentRecord)) error {
+	return s.view(ctx, func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketIncidents).ForEachBucket(func(team []byte) error {
 			tb := tx.Bucket(bucketIncidents).Bucket(team)
 			if tb == nil {
@@ -121,18 +224,9 @@ func (s *Store) Claims(ctx context.Context) ([]app.PendingClaim, error) {
 				if err := decodeJSON(v, &rec); err != nil {
 					return fmt.Errorf("incident %s/%x: %w", team, k, err)
 				}
-				if rec.Claim != nil {
-					claims = append(claims, app.PendingClaim{
-						Key:   incident.Key{Team: incident.TeamID(rec.Team), Number: incident.Number(rec.Number)},
-						Claim: rec.Claim.claim(),
-					})
-				}
+				fn(rec)
 				return nil
 			})
 		})
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list meeting claims: %w", err)
-	}
-	return claims, nil
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/incident-bridge/incident-bridge/internal/app"
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 )
@@ -27,7 +29,7 @@ func TestClaimRecordRelease(t *testing.T) {
 	key := createIncident(t, e.s, "T1", 1)
 	t0 := e.clock.Now()
 
-	if err := e.s.ClaimMeeting(ctx, key, app.Claim{Attempt: "a1", Hosts: []string{"x@example.com"}, At: t0}); err != nil {
+	if err := e.s.ClaimMeeting(ctx, key, app.Claim{Attempt: "a1", Hosts: []incident.Host{{Email: "x@example.com"}}, At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.s.ClaimMeeting(ctx, key, app.Claim{Attempt: "a2", At: t0.Add(time.Second)}); !errors.Is(err, incident.ErrClaimHeld) {
@@ -220,8 +222,11 @@ func TestClaimsListsAllTeamsAndSurvivesReopen(t *testing.T) {
 	k1 := createIncident(t, e.s, "T1", 1)
 	createIncident(t, e.s, "T1", 2) // no claim
 	k3 := createIncident(t, e.s, "T2", 1)
-	c1 := app.Claim{Attempt: "a1", Hosts: []string{"u@example.com", "fallback@example.com"}, At: at}
-	c3 := app.Claim{Attempt: "a3", At: at.Add(-time.Hour)}
+	c1 := app.Claim{Attempt: "a1", Hosts: []incident.Host{
+		{Kind: incident.HostCommander, User: "U1", Email: "u@example.com"},
+		{Kind: incident.HostFallback, Email: "fallback@example.com"},
+	}, Trigger: incident.TriggerAutomatic, At: at}
+	c3 := app.Claim{Attempt: "a3", Trigger: incident.TriggerOneClick, By: "U3", At: at.Add(-time.Hour)}
 	if err := e.s.ClaimMeeting(ctx, k1, c1); err != nil {
 		t.Fatal(err)
 	}
@@ -235,5 +240,128 @@ func TestClaimsListsAllTeamsAndSurvivesReopen(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Claims =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestClaimWrittenByOlderVersion: a claim written before hosts carried
+// their kind and the trigger lists emails only; it still decodes, its
+// hosts as requesters (reconciliation recognises the fallback by email).
+func TestClaimWrittenByOlderVersion(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	key := createIncident(t, e.s, "T1", 1)
+	at := e.clock.Now()
+	err := e.s.db.Update(func(tx *bbolt.Tx) error {
+		rec, err := getIncident(tx, key)
+		if err != nil {
+			return err
+		}
+		rec.Claim = &claimRecord{Attempt: "old", Hosts: []string{"u@example.com", "fb@example.com"}, At: at}
+		return putIncident(tx, rec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.reopen().Claims(ctx)
+	want := []app.PendingClaim{{Key: key, Claim: app.Claim{Attempt: "old", Hosts: []incident.Host{
+		{Kind: incident.HostRequester, Email: "u@example.com"}, {Kind: incident.HostRequester, Email: "fb@example.com"},
+	}, Trigger: incident.TriggerOneClick, At: at}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("Claims = %+v, %v\nwant %+v", got, err, want)
+	}
+}
+
+// TestUnsettledAttempts: marking an attempt unsettled releases its claim in
+// the same transaction and survives a reopen and unrelated updates; while
+// any is unsettled, automatic claims are refused (except re-taking one of
+// them), others are not; clearing one, or recording a meeting, settles.
+func TestUnsettledAttempts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	key := createIncident(t, e.s, "T1", 1)
+	at := e.clock.Now()
+	auto := app.Claim{Attempt: "a1", Hosts: []incident.Host{{Kind: incident.HostCommander, User: "U1", Email: "c@example.com"}}, Trigger: incident.TriggerAutomatic, At: at}
+	if err := e.s.ClaimMeeting(ctx, key, auto); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.MarkUnsettled(ctx, key, auto); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.UpdateIncident(ctx, key, func(i *incident.Incident) error { i.Title = "renamed"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	s := e.reopen()
+	inc, err := s.Incident(ctx, key)
+	wantAttempt := incident.Attempt{ID: "a1", Hosts: auto.Hosts, Trigger: incident.TriggerAutomatic, At: at}
+	if err != nil || len(inc.Unsettled) != 1 || !reflect.DeepEqual(inc.Unsettled[0], wantAttempt) || inc.Title != "renamed" {
+		t.Fatalf("incident after mark, update and reopen: %+v, %v; want a1 unsettled", inc.Unsettled, err)
+	}
+	if claims, _ := s.Claims(ctx); len(claims) != 0 {
+		t.Errorf("claims %+v; want the marked attempt's claim released", claims)
+	}
+	if got, err := s.Unfinished(ctx); err != nil || len(got) != 1 || got[0].Key() != key {
+		t.Errorf("Unfinished = %+v, %v; want the incident", got, err)
+	}
+
+	later := at.Add(time.Hour) // claim TTLs play no part
+	if err := s.ClaimMeeting(ctx, key, app.Claim{Attempt: "a2", Trigger: incident.TriggerAutomatic, At: later}); !errors.Is(err, app.ErrMeetingUncertain) {
+		t.Errorf("automatic claim while unsettled = %v, want ErrMeetingUncertain", err)
+	}
+	retake := auto
+	retake.At = later
+	if err := s.ClaimMeeting(ctx, key, retake); err != nil {
+		t.Errorf("re-taking the unsettled attempt = %v", err)
+	}
+	if err := s.ReleaseClaim(ctx, key, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	press := app.Claim{Attempt: "p1", Trigger: incident.TriggerOneClick, By: "U2", At: later}
+	if err := s.ClaimMeeting(ctx, key, press); err != nil {
+		t.Errorf("a person's claim while unsettled = %v", err)
+	}
+	if err := s.MarkUnsettled(ctx, key, press); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClearUnsettled(ctx, key, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if inc, _ := s.Incident(ctx, key); len(inc.Unsettled) != 1 || inc.Unsettled[0].ID != "p1" {
+		t.Errorf("unsettled %+v; want p1 only", inc.Unsettled)
+	}
+	if err := s.ClaimMeeting(ctx, key, app.Claim{Attempt: "p2", At: later}); err != nil {
+		t.Fatal(err)
+	}
+	inc, err = s.RecordMeeting(ctx, key, "p2", incident.Meeting{ID: "M1", JoinURL: "https://zoom.us/j/1"})
+	if err != nil || len(inc.Unsettled) != 0 {
+		t.Errorf("after a recorded meeting: %+v, %v; want nothing unsettled", inc.Unsettled, err)
+	}
+	if got, _ := s.Unfinished(ctx); len(got) != 0 {
+		t.Errorf("Unfinished = %+v; want none", got)
+	}
+}
+
+// TestUnpublishedMeeting: a meeting recorded unpublished is listed by
+// Unfinished, across a reopen, until an update marks it published.
+func TestUnpublishedMeeting(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	key := createIncident(t, e.s, "T1", 1)
+	createIncident(t, e.s, "T2", 1) // nothing to finish
+	if err := e.s.ClaimMeeting(ctx, key, app.Claim{Attempt: "a1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.RecordMeeting(ctx, key, "a1", incident.Meeting{ID: "M1", JoinURL: "https://zoom.us/j/1", Unpublished: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := e.reopen()
+	got, err := s.Unfinished(ctx)
+	if err != nil || len(got) != 1 || got[0].Key() != key || !got[0].Meeting.Unpublished {
+		t.Fatalf("Unfinished = %+v, %v; want T1's unpublished meeting", got, err)
+	}
+	if _, err := s.UpdateIncident(ctx, key, func(i *incident.Incident) error { i.Meeting.Unpublished = false; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.reopen().Unfinished(ctx); len(got) != 0 {
+		t.Errorf("Unfinished after publishing = %+v; want none", got)
 	}
 }

@@ -44,6 +44,8 @@ type incidentRecord struct {
 	Timeline        []eventRecord  `json:"timeline,omitempty"`
 	// Claim is the outstanding meeting-creation claim, nil when none.
 	Claim *claimRecord `json:"claim,omitempty"`
+	// Unsettled are attempts whose outcome Zoom left unknown.
+	Unsettled []claimRecord `json:"unsettled,omitempty"`
 }
 
 type meetingRecord struct {
@@ -55,6 +57,9 @@ type meetingRecord struct {
 	CreatedBy string    `json:"created_by,omitempty"`
 	Trigger   int       `json:"trigger"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	// Unpublished is written true with the meeting and cleared once it is
+	// published; absent (older records) means published.
+	Unpublished bool `json:"unpublished,omitempty"`
 }
 
 type eventRecord struct {
@@ -72,10 +77,21 @@ type changeRecord struct {
 }
 
 type claimRecord struct {
-	Attempt   string    `json:"attempt"`
-	Replacing string    `json:"replacing,omitempty"`
-	Hosts     []string  `json:"hosts,omitempty"`
-	At        time.Time `json:"at"`
+	Attempt   string `json:"attempt"`
+	Replacing string `json:"replacing,omitempty"`
+	// Hosts are the host emails, as every version wrote them; Candidates
+	// (newer) carry each host's kind and Slack user too, in the same order.
+	Hosts      []string     `json:"hosts,omitempty"`
+	Candidates []hostRecord `json:"candidates,omitempty"`
+	Trigger    int          `json:"trigger,omitempty"`
+	By         string       `json:"by,omitempty"`
+	At         time.Time    `json:"at"`
+}
+
+type hostRecord struct {
+	Kind  int    `json:"kind"`
+	User  string `json:"user,omitempty"`
+	Email string `json:"email"`
 }
 
 type settingsRecord struct {
@@ -209,16 +225,20 @@ func toIncidentRecord(inc incident.Incident, c *claimRecord) incidentRecord {
 		AutoFailures:    nilIfEmpty(inc.AutoFailures),
 		Claim:           c,
 	}
+	for _, u := range inc.Unsettled {
+		rec.Unsettled = append(rec.Unsettled, toAttemptRecord(u))
+	}
 	if m := inc.Meeting; m != nil {
 		rec.Meeting = &meetingRecord{
-			ID:        m.ID,
-			JoinURL:   m.JoinURL,
-			Passcode:  m.Passcode,
-			HostKind:  int(m.HostKind),
-			HostUser:  string(m.HostUser),
-			CreatedBy: string(m.CreatedBy),
-			Trigger:   int(m.Trigger),
-			CreatedAt: utc(m.CreatedAt),
+			ID:          m.ID,
+			JoinURL:     m.JoinURL,
+			Passcode:    m.Passcode,
+			HostKind:    int(m.HostKind),
+			HostUser:    string(m.HostUser),
+			CreatedBy:   string(m.CreatedBy),
+			Trigger:     int(m.Trigger),
+			CreatedAt:   utc(m.CreatedAt),
+			Unpublished: m.Unpublished,
 		}
 	}
 	for _, e := range inc.Timeline {
@@ -250,16 +270,20 @@ func (rec incidentRecord) incident() incident.Incident {
 		BookmarkID:      rec.BookmarkID,
 		AutoFailures:    nilIfEmpty(rec.AutoFailures),
 	}
+	for _, u := range rec.Unsettled {
+		inc.Unsettled = append(inc.Unsettled, u.attempt())
+	}
 	if m := rec.Meeting; m != nil {
 		inc.Meeting = &incident.Meeting{
-			ID:        m.ID,
-			JoinURL:   m.JoinURL,
-			Passcode:  m.Passcode,
-			HostKind:  incident.HostKind(m.HostKind),
-			HostUser:  incident.UserID(m.HostUser),
-			CreatedBy: incident.UserID(m.CreatedBy),
-			Trigger:   incident.Trigger(m.Trigger),
-			CreatedAt: m.CreatedAt,
+			ID:          m.ID,
+			JoinURL:     m.JoinURL,
+			Passcode:    m.Passcode,
+			HostKind:    incident.HostKind(m.HostKind),
+			HostUser:    incident.UserID(m.HostUser),
+			CreatedBy:   incident.UserID(m.CreatedBy),
+			Trigger:     incident.Trigger(m.Trigger),
+			CreatedAt:   m.CreatedAt,
+			Unpublished: m.Unpublished,
 		}
 	}
 	for _, er := range rec.Timeline {
@@ -273,16 +297,39 @@ func (rec incidentRecord) incident() incident.Incident {
 }
 
 func toClaimRecord(c app.Claim) *claimRecord {
-	return &claimRecord{
-		Attempt:   c.Attempt,
-		Replacing: c.Replacing,
-		Hosts:     nilIfEmpty(append([]string(nil), c.Hosts...)),
-		At:        utc(c.At),
-	}
+	rec := toAttemptRecord(incident.Attempt{ID: c.Attempt, Replacing: c.Replacing, Hosts: c.Hosts, Trigger: c.Trigger, By: c.By, At: c.At})
+	return &rec
 }
 
 func (c claimRecord) claim() app.Claim {
-	return app.Claim{Attempt: c.Attempt, Replacing: c.Replacing, Hosts: nilIfEmpty(c.Hosts), At: c.At}
+	a := c.attempt()
+	return app.Claim{Attempt: a.ID, Replacing: a.Replacing, Hosts: a.Hosts, Trigger: a.Trigger, By: a.By, At: a.At}
+}
+
+func toAttemptRecord(a incident.Attempt) claimRecord {
+	rec := claimRecord{Attempt: a.ID, Replacing: a.Replacing, Trigger: int(a.Trigger), By: string(a.By), At: utc(a.At)}
+	for _, h := range a.Hosts {
+		rec.Hosts = append(rec.Hosts, h.Email)
+		rec.Candidates = append(rec.Candidates, hostRecord{Kind: int(h.Kind), User: string(h.User), Email: h.Email})
+	}
+	return rec
+}
+
+// attempt decodes the record. Records written before hosts carried their
+// kind list emails only; those hosts come back as HostRequester, and
+// reconciliation recognises the fallback by its email.
+func (c claimRecord) attempt() incident.Attempt {
+	a := incident.Attempt{ID: c.Attempt, Replacing: c.Replacing, Trigger: incident.Trigger(c.Trigger), By: incident.UserID(c.By), At: c.At}
+	if len(c.Candidates) == len(c.Hosts) && len(c.Candidates) > 0 {
+		for _, h := range c.Candidates {
+			a.Hosts = append(a.Hosts, incident.Host{Kind: incident.HostKind(h.Kind), User: incident.UserID(h.User), Email: h.Email})
+		}
+		return a
+	}
+	for _, e := range c.Hosts {
+		a.Hosts = append(a.Hosts, incident.Host{Kind: incident.HostRequester, Email: e})
+	}
+	return a
 }
 
 func toSettingsRecord(s incident.Settings) settingsRecord {

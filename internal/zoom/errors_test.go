@@ -59,6 +59,9 @@ func TestCheckResponse(t *testing.T) {
 		{name: "http 400 code 300 is not a limit", status: 400, body: `{"code":300,"message":"Invalid enforce_login_domains, separate multiple domains by semicolon."}`,
 			wantCode: 300},
 		{name: "listing forbidden", status: 403, body: `{"code":2306,"message":"Not allowed to view meetings scheduled for others."}`, wantCode: 2306, listDenied: true},
+		{name: "bare 404 from a proxy", status: 404, body: `<html><body>404 Not Found</body></html>`, wantCode: 0, wantMsg: "Not Found"},
+		{name: "empty 404", status: 404, body: ``, wantCode: 0, wantMsg: "Not Found"},
+		{name: "404 with another code", status: 404, body: `{"code":3001,"message":"Meeting does not exist: 123."}`, wantCode: 3001},
 		{name: "html 502", status: 502, body: `<html><body>Bad gateway for alice@example.com</body></html>`, wantCode: 0, wantMsg: "Bad Gateway"},
 		{name: "validation", status: 400, body: `{"code":300,"message":"Validation Failed.","errors":[{"field":"settings.jbh_time","message":"Invalid field."}]}`, wantCode: 300},
 	} {

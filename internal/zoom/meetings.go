@@ -210,17 +210,20 @@ func containsMarker(agenda, marker string) bool {
 // minutes, UTC, with req.Options. The result has Zoom's start URL, a host
 // credential to show the host only.
 //
-// Zoom's create is not idempotent. CreateMeeting retries a 429 (within the
-// Client's bounds) since nothing was created. After a 5xx, or a timeout or
-// broken connection once the request was sent, it looks for the meeting
-// among the host's meetings by the agenda's Marker: if found it returns it
-// (without start URL or passcode, which listings lack); if not found it
-// tries again. When it cannot look (no marker, the token may not list
-// meetings, the listing failed) it retries only a definite 5xx (Zoom's JSON
-// error body, or a 500/503: the server answered with a failure, rather
-// than a gateway timing out in front of it) and otherwise returns an
-// error wrapping incident.ErrOutcomeUnknown. A 2xx whose body cannot be
-// read is likewise looked up, and never retried.
+// Zoom's create is not idempotent, so a create is retried only when
+// nothing can have been made. Do retries a 429 (within the Client's
+// bounds) and a request that was never sent. Any 5xx, and a timeout or
+// broken connection once the request was sent, may have made the meeting
+// (reference/zoom.md §2: "outcome unknown"): CreateMeeting then waits a
+// backoff, so that a create still running at Zoom may finish, and looks
+// for the meeting among the host's meetings by the agenda's Marker. Found,
+// it returns it (without start URL or passcode, which listings lack); the
+// listing proves it absent, it tries again (3 tries in all); when it cannot
+// look (no marker, the token may not list meetings, the listing failed) it
+// returns an error wrapping incident.ErrOutcomeUnknown and does not try
+// again. A 2xx whose body cannot be read is likewise looked up, and never
+// retried. After the last try, a failure the listing proved made nothing is
+// returned as it is.
 func (c *Client) CreateMeeting(ctx context.Context, ts oauth2.TokenSource, req incident.MeetingRequest) (incident.CreatedMeeting, error) {
 	if req.HostEmail == "" {
 		return incident.CreatedMeeting{}, errors.New("zoom create meeting: no host email")
@@ -237,36 +240,28 @@ func (c *Client) CreateMeeting(ctx context.Context, ts oauth2.TokenSource, req i
 		if !created && !isServerError(err) && !isSentTransport(err) {
 			return incident.CreatedMeeting{}, err // nothing was created
 		}
+		wait := c.backoff(try)
+		if !created && c.canWait(ctx, wait) {
+			// A create Zoom is still working on may show up in the
+			// listing only once it is done.
+			if serr := c.sleep(ctx, wait); serr != nil {
+				return incident.CreatedMeeting{}, fmt.Errorf("%w: %w", incident.ErrOutcomeUnknown, err)
+			}
+		}
 		found, ferr := c.lookFor(ctx, ts, req.HostEmail, marker)
 		switch {
 		case ferr == nil && found != nil:
 			return *found, nil
+		case ferr != nil:
+			return incident.CreatedMeeting{}, fmt.Errorf("%w: %w (could not check: %w)", incident.ErrOutcomeUnknown, err, ferr)
 		case created:
 			return incident.CreatedMeeting{}, fmt.Errorf("%w: %w", incident.ErrOutcomeUnknown, err)
-		case ferr != nil && !isDefiniteServerError(err):
-			return incident.CreatedMeeting{}, fmt.Errorf("%w: %w (could not check: %w)", incident.ErrOutcomeUnknown, err, ferr)
 		}
-		// Not found, or a definite 5xx from Zoom: nothing was created.
-		wait := c.backoff(try)
-		if try >= c.maxTries || !c.canWait(ctx, wait) {
-			return incident.CreatedMeeting{}, err
-		}
-		if serr := c.sleep(ctx, wait); serr != nil {
+		// The host's meetings show none with our marker: nothing was made.
+		if try >= c.maxTries || ctx.Err() != nil {
 			return incident.CreatedMeeting{}, err
 		}
 	}
-}
-
-// isDefiniteServerError reports a 5xx that says the request failed: one
-// carrying Zoom's JSON error code, or a 500 or 503 (the server itself
-// refused). A bare 502 or 504 comes from a gateway that gave up waiting, and
-// the create may have gone through behind it.
-func isDefiniteServerError(err error) bool {
-	e, ok := asError(err)
-	if !ok || e.HTTPStatus < 500 {
-		return false
-	}
-	return e.Code != 0 || e.HTTPStatus == http.StatusInternalServerError || e.HTTPStatus == http.StatusServiceUnavailable
 }
 
 // createOnce posts one create (Do still retries 429s and a refused token).

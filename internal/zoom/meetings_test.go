@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -256,8 +257,12 @@ func TestCreateMeetingServerErrors(t *testing.T) {
 			listAgendas: []string{"other", agenda}, wantPosts: 1, wantLists: 1, wantID: "85746065401"},
 		{name: "502 html, not listed: retried", createStatus: 502, createBody: `<html>bad gateway</html>`,
 			listAgendas: []string{"Incident · attempt a1B2-c3_d4x"}, wantPosts: 2, wantLists: 1, wantID: "85746065432"},
-		{name: "500 json, cannot list: assume nothing made, retried", createStatus: 500, createBody: `{"code":500,"message":"internal"}`,
-			listStatus: 400, listBody: scopeErr, wantPosts: 2, wantLists: 1, wantID: "85746065432"},
+		{name: "500 json, cannot list: outcome unknown, not retried", createStatus: 500, createBody: `{"code":500,"message":"internal"}`,
+			listStatus: 400, listBody: scopeErr, wantPosts: 1, wantLists: 1, wantUnknown: true},
+		{name: "503 json, listing forbidden: outcome unknown, not retried", createStatus: 503, createBody: `{"code":503,"message":"unavailable"}`,
+			listStatus: 403, listBody: `{"code":2306,"message":"Not allowed to view meetings scheduled for others."}`, wantPosts: 1, wantLists: 1, wantUnknown: true},
+		{name: "503 json, not listed: retried", createStatus: 503, createBody: `{"code":503,"message":"unavailable"}`,
+			listAgendas: []string{"other"}, wantPosts: 2, wantLists: 1, wantID: "85746065432"},
 		{name: "502 html, cannot list: outcome unknown", createStatus: 502, createBody: `<html>bad gateway</html>`,
 			listStatus: 400, listBody: scopeErr, wantPosts: 1, wantLists: 1, wantUnknown: true},
 		{name: "504 html, no marker: outcome unknown without listing", createStatus: 504, createBody: ``,
@@ -316,6 +321,119 @@ func TestCreateMeetingServerErrors(t *testing.T) {
 	}
 }
 
+// TestCreateMeetingNeverRetries5xxBlindly: whatever the 5xx (Zoom's JSON
+// error or a gateway's page), a create is not sent again unless the host's
+// meetings were listed and hold none with the attempt's marker. The
+// listing fails here (Do retries its GET 5xx itself), so one create is all
+// Zoom sees, and the outcome is unknown.
+func TestCreateMeetingNeverRetries5xxBlindly(t *testing.T) {
+	for _, status := range []int{500, 502, 503, 504} {
+		for _, body := range []string{`{"code":` + fmt.Sprint(status) + `,"message":"server error"}`, `<html>error</html>`} {
+			t.Run(fmt.Sprintf("%d %.6s", status, body), func(t *testing.T) {
+				f := setup(t)
+				var posts, lists atomic.Int32
+				f.mux.HandleFunc(hostPath, func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodGet {
+						lists.Add(1)
+						writeJSON(w, 500, `{"code":500,"message":"list failed"}`)
+						return
+					}
+					posts.Add(1)
+					writeJSON(w, status, body)
+				})
+				_, err := NewServerToServerService(f.client, staticTS("t")).CreateMeeting(context.Background(), "T1", meetingReq())
+				if !errors.Is(err, incident.ErrOutcomeUnknown) || errors.Is(err, incident.ErrZoomUnavailable) {
+					t.Errorf("err = %v, want ErrOutcomeUnknown only", err)
+				}
+				if n := posts.Load(); n != 1 {
+					t.Errorf("creates = %d, want 1", n)
+				}
+				if n := lists.Load(); n != 3 {
+					t.Errorf("lists = %d, want 3 (a GET is retried)", n)
+				}
+			})
+		}
+	}
+}
+
+// TestCreateMeetingWaitsBeforeLooking: after a 5xx the client waits before
+// listing (a create still running at Zoom shows up only when done), and
+// creates again only after the listing showed nothing.
+func TestCreateMeetingWaitsBeforeLooking(t *testing.T) {
+	f := setup(t)
+	var (
+		mu     sync.Mutex
+		events []string
+	)
+	note := func(e string) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, e)
+	}
+	f.client.sleep = func(ctx context.Context, d time.Duration) error {
+		note(fmt.Sprint("wait ", d))
+		return ctx.Err()
+	}
+	var posts atomic.Int32
+	f.mux.HandleFunc(hostPath, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			note("list")
+			serveList(t, w, r, "unrelated")
+			return
+		}
+		note("create")
+		if posts.Add(1) == 1 {
+			writeJSON(w, 504, ``)
+			return
+		}
+		writeJSON(w, http.StatusCreated, created201)
+	})
+	m, err := NewServerToServerService(f.client, staticTS("t")).CreateMeeting(context.Background(), "T1", meetingReq())
+	if err != nil || m.StartURL == "" {
+		t.Fatalf("CreateMeeting = %+v, %v", m, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(events, ", "); got != "create, wait 250ms, list, create" {
+		t.Errorf("events: %s; want create, wait 250ms, list, create", got)
+	}
+}
+
+// TestCreateMeetingBare404IsNotUserNotFound: a 404 without Zoom's JSON
+// (a proxy's page, a wrong API URL) says nothing about the host, so the
+// app must not move on to the fallback as if the host were not in the
+// account; nor is it retried or looked up (nothing was created).
+func TestCreateMeetingBare404IsNotUserNotFound(t *testing.T) {
+	for _, body := range []string{`<html><body><h1>404 Not Found</h1></body></html>`, ``, `{"code":3001,"message":"Not found"}`} {
+		f := setup(t)
+		var calls atomic.Int32
+		f.mux.HandleFunc(hostPath, func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, body) // the client fails if this is lost
+		})
+		svc := NewServerToServerService(f.client, staticTS("t"))
+		_, err := svc.CreateMeeting(context.Background(), "T1", meetingReq())
+		var ze *Error
+		if err == nil || !errors.As(err, &ze) || ze.HTTPStatus != 404 {
+			t.Fatalf("%q: err = %v, want the 404 as a *zoom.Error", body, err)
+		}
+		for _, s := range []error{incident.ErrHostNotInAccount, incident.ErrOutcomeUnknown, incident.ErrZoomUnavailable} {
+			if errors.Is(err, s) {
+				t.Errorf("%q: err = %v is %v", body, err, s)
+			}
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("%q: %d calls, want 1", body, n)
+		}
+		// Listing: a bare 404 is an error, not "the host has no meetings".
+		if _, found, err := svc.FindMeeting(context.Background(), "T1", host, "attempt a1"); err == nil || found {
+			t.Errorf("%q: FindMeeting = %v, %v; want an error", body, found, err)
+		}
+	}
+}
+
 func TestCreateMeetingAlways500(t *testing.T) {
 	f := setup(t)
 	var posts atomic.Int32
@@ -332,7 +450,10 @@ func TestCreateMeetingAlways500(t *testing.T) {
 		t.Errorf("err = %v, want ErrZoomUnavailable only", err)
 	}
 	if n := posts.Load(); n != 3 {
-		t.Errorf("creates = %d, want 3", n)
+		t.Errorf("creates = %d, want 3 (each after a listing showed none)", n)
+	}
+	if got := f.sleep.got(); fmt.Sprint(got) != "[250ms 500ms 1s]" {
+		t.Errorf("waits = %v, want one before each listing", got)
 	}
 }
 

@@ -62,12 +62,13 @@ func (s *Service) tokens(team incident.TeamID) oauth2.TokenSource {
 // Client.CreateMeeting for retries and reconciliation; the agenda must
 // carry "attempt <id>" within its first 250 bytes for a create of unknown
 // outcome to be checked). Errors (errors.Is): incident.ErrHostNotInAccount
-// (1001/1010: not a user of the account; 3161: may not host);
+// (1001/1010: not a user of the account; 3161: may not host, which is also
+// incident.ErrHostMayNotHost); a bare 404 without Zoom's code is not one;
 // incident.ErrZoomScope; incident.ErrZoomNotConnected (no connection, or
 // Zoom refused the token even after a refresh); incident.ErrZoomUnavailable
 // (rate limits, including a host's daily limit, and 5xx or network
-// failures after bounded retries, when nothing was created);
-// incident.ErrOutcomeUnknown (a meeting may exist and could not be found).
+// failures after bounded retries, when the host's meetings showed nothing
+// was created); incident.ErrOutcomeUnknown (a meeting may exist and could not be found).
 func (s *Service) CreateMeeting(ctx context.Context, team incident.TeamID, req incident.MeetingRequest) (incident.CreatedMeeting, error) {
 	m, err := s.c.CreateMeeting(ctx, s.tokens(team), req)
 	if err != nil {
@@ -126,7 +127,9 @@ func mapError(err error) error {
 	switch {
 	case errors.Is(err, incident.ErrZoomNotConnected), errors.Is(err, incident.ErrOutcomeUnknown):
 		return err
-	case IsUserNotFound(err), IsNotAllowedToHost(err):
+	case IsNotAllowedToHost(err):
+		return fmt.Errorf("%w: %w", incident.ErrHostMayNotHost, err)
+	case IsUserNotFound(err):
 		return fmt.Errorf("%w: %w", incident.ErrHostNotInAccount, err)
 	case IsScopeMissing(err), IsListingForbidden(err):
 		return fmt.Errorf("%w: %w", incident.ErrZoomScope, err)
