@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -36,7 +39,27 @@ func runCheck(ctx context.Context, cfg config.Config, w io.Writer) bool {
 
 // rekey re-encrypts the stored tokens from ENCRYPTION_KEY (or the key file)
 // to NEW_ENCRYPTION_KEY. The app must be stopped (bbolt's file lock).
+//
+// It only works on what exists: a DB_PATH with no database behind it (a
+// typo, the wrong volume) is refused rather than created empty and
+// "re-encrypted", and without ENCRYPTION_KEY the key file must already
+// exist (rekey never creates one).
 func rekey(ctx context.Context, cfg config.Config, w io.Writer) error {
+	info, err := os.Stat(cfg.DBPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("no database at DB_PATH %s: set DB_PATH to the app's database file", cfg.DBPath)
+	case err != nil:
+		return fmt.Errorf("check DB_PATH: %w", err)
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("DB_PATH %s is not a database file", cfg.DBPath)
+	}
+	if cfg.EncryptionKey == "" {
+		kf := store.KeyFile(cfg.DBPath)
+		if _, err := os.Stat(kf); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("ENCRYPTION_KEY is not set and there is no key file %s: set ENCRYPTION_KEY to the key the database was created with", kf)
+		}
+	}
 	key, _, err := store.LoadOrCreateKey(cfg.DBPath, []byte(cfg.EncryptionKey.Reveal()))
 	if err != nil {
 		return err

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/incident-bridge/incident-bridge/internal/config"
 	"github.com/incident-bridge/incident-bridge/internal/fakeslack"
@@ -290,9 +294,19 @@ func TestCxInstallFlow(t *testing.T) {
 	if saw := cxAsk(w, alice, w.general, "zoom disconnect", "Zoom is disconnected"); !strings.Contains(saw, "/incident zoom connect") {
 		t.Errorf("disconnect answered:\n%s\nwant how to connect again", saw)
 	}
-	revs := w.zoom.Revocations()
-	if len(revs) != 1 || !revs[0].Known || revs[0].AccountID != w.zoom.AccountID() {
-		t.Fatalf("revocations = %+v; want one, of the installed grant", revs)
+	// Both tokens are revoked: an access token past its hour may be
+	// refused while the refresh token keeps the grant alive. (No refresh
+	// happened since conn was read: the access token lasts an hour.)
+	stored := conn
+	revoked := map[string]bool{}
+	for _, r := range w.zoom.Revocations() {
+		if !r.Known || r.AccountID != w.zoom.AccountID() {
+			t.Errorf("a revocation of a token Zoom did not issue for the account: known %v", r.Known)
+		}
+		revoked[r.Token] = true
+	}
+	if len(revoked) != 2 || !revoked[stored.RefreshToken] {
+		t.Fatalf("%d tokens revoked (refresh token among them: %v); want the access and the refresh token of the installed grant", len(revoked), revoked[stored.RefreshToken])
 	}
 	if saw := cxAsk(w, alice, w.general, "zoom status", "Zoom:"); !strings.Contains(saw, "not connected") || strings.Contains(saw, "scopes granted") {
 		t.Errorf("status after disconnect:\n%s\nwant not connected", saw)
@@ -459,6 +473,7 @@ func TestCxTokenRotation(t *testing.T) {
 	_, metrics := cxGet(t, "http://"+w.http+"/metrics")
 	for _, want := range []string{
 		"incident_bridge_zoom_connection_broken_total 1",
+		"incident_bridge_zoom_connections_broken 1",
 		`incident_bridge_meeting_failures_total{reason="not_connected"} 3`,
 	} {
 		if !strings.Contains(metrics, want) {
@@ -466,8 +481,11 @@ func TestCxTokenRotation(t *testing.T) {
 		}
 	}
 
-	// Reconnecting mends it.
+	// Reconnecting mends it, and the broken gauge says so at once.
 	cxConnect(w)
+	if _, metrics := cxGet(t, "http://"+w.http+"/metrics"); !strings.Contains(metrics, "incident_bridge_zoom_connections_broken 0") {
+		t.Error("/metrics lacks incident_bridge_zoom_connections_broken 0 after reconnecting")
+	}
 	n := len(w.slack.Ephemerals(alice))
 	w.slack.MustSlash(t, alice, chans[0].ID, "zoom new")
 	fakeslack.Eventually(t, func() bool {
@@ -543,13 +561,21 @@ func TestCxWebhooks(t *testing.T) {
 		t.Error("alice was told of a deauthorization that was never verified")
 	}
 
+	// A workspace owner who did not connect Zoom hears of it too (SPEC §7:
+	// "tells the workspace's admins"); a member does not.
+	owner := w.slack.AddUser(fakeslack.User{ID: "UOWNER", Name: "olivia", IsOwner: true})
 	resp, err := w.zoom.Deauthorize(ctx, hook, cxWebhookSecret, w.zoom.AccountID())
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("deauthorize: %v %v; want 200", cxStatus(resp), err)
 	}
-	fakeslack.Eventually(t, func() bool {
-		return strings.Contains(cxDMs(w, alice), "The Zoom app was removed from your Zoom account")
-	})
+	for _, u := range []fakeslack.UserID{alice, owner} {
+		fakeslack.Eventually(t, func() bool {
+			return strings.Contains(cxDMs(w, u), "The Zoom app was removed from your Zoom account")
+		})
+	}
+	if dms := cxDMs(w, bob); strings.Contains(dms, "removed") {
+		t.Errorf("bob, not an admin, was told of the removal:\n%s", dms)
+	}
 	if saw := cxAsk(w, alice, w.general, "zoom status", "Zoom:"); !strings.Contains(saw, "not connected") {
 		t.Errorf("status after deauthorization:\n%s\nwant not connected", saw)
 	}
@@ -560,8 +586,10 @@ func TestCxWebhooks(t *testing.T) {
 	ch := w.declare(alice, "After deauthorization", fakeslack.Fields{})
 	w.slack.MustClick(t, alice, ch.ID, "Create Zoom Meeting")
 	w.eventuallySaw(alice, "Zoom is not connected")
-	if n := cxCountDMs(w, alice, "removed from your Zoom account"); n != 1 {
-		t.Errorf("alice was told %d times of the removal; want once", n)
+	for _, u := range []fakeslack.UserID{alice, owner} {
+		if n := cxCountDMs(w, u, "removed from your Zoom account"); n != 1 {
+			t.Errorf("%s was told %d times of the removal; want once", u, n)
+		}
 	}
 
 	_, metrics := cxGet(t, "http://"+w.http+"/metrics")
@@ -636,6 +664,9 @@ func TestCxProbesAndMetrics(t *testing.T) {
 		`incident_bridge_meetings_created_total{host="requester",trigger="one_click"} 1`,
 		`incident_bridge_socket_connected 1`,
 		`incident_bridge_zoom_request_duration_seconds_count{code="201",op="POST /users/{userId}/meetings"} 1`,
+		// Slack's {"ok":false} answers come with HTTP 200: counted by code.
+		`incident_bridge_slack_requests_total{method="apps.connections.open",outcome="internal_error"} 4`,
+		`incident_bridge_slack_request_duration_seconds_count{method="apps.connections.open",ok="false"} 4`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -769,5 +800,190 @@ func TestCxCheck(t *testing.T) {
 		if strings.Contains(out, s) {
 			t.Errorf("check printed a secret: %s", fmt.Sprintf("%.8s…", s))
 		}
+	}
+}
+
+// cxClock is a settable clock for the app or the fake Zoom.
+type cxClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *cxClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *cxClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// cxRestartWith stops w's app and runs it again with run's options (such
+// as withClock), as w.start does, and waits for Socket Mode.
+func cxRestartWith(w *world, opts ...runOption) {
+	w.t.Helper()
+	w.stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	log := zerolog.New(w.logs).Level(zerolog.DebugLevel)
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, w.cfg, log, func(a string) { addr <- a }, opts...) }()
+	var once sync.Once
+	w.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				w.t.Errorf("run returned %v", err)
+			}
+		})
+	}
+	select {
+	case w.http = <-addr:
+	case err := <-done:
+		w.t.Fatalf("app did not start: %v", err)
+	case <-time.After(10 * time.Second):
+		w.t.Fatal("app did not start in 10 s")
+	}
+	w.slack.MustWaitConnected(w.t)
+}
+
+// cxNothingStored checks, with the app stopped, that the workspace has no
+// Zoom connection in the database.
+func cxNothingStored(w *world) {
+	w.t.Helper()
+	key, _, err := store.LoadOrCreateKey(w.cfg.DBPath, []byte(w.cfg.EncryptionKey.Reveal()))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	st, err := store.Open(w.cfg.DBPath, store.Options{Key: key, Timeout: time.Second})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			w.t.Error(err)
+		}
+	}()
+	if c, err := st.ZoomConnection(w.t.Context(), incident.TeamID(w.slack.TeamID())); !errors.Is(err, incident.ErrZoomNotConnected) {
+		w.t.Errorf("stored connection: account %q, %v; want none", c.AccountID, err)
+	}
+}
+
+// TestCxCodeExchangeRefused: Zoom refuses the code at the exchange (it
+// expired at Zoom: codes live 5 minutes, the state 10): the browser gets a
+// clear error page saying what to do, nothing is stored, nobody is told
+// Zoom is connected, and neither the code nor the state is logged.
+func TestCxCodeExchangeRefused(t *testing.T) {
+	t.Parallel()
+	zclock := &cxClock{now: time.Now()}
+	w := newWorld(t, cxInstall, func(_ *config.Config, zo *fakezoom.Options) { zo.Now = zclock.Now })
+
+	g := cxAllow(w, cxAuthorizeLink(w, alice), "alice@example.com")
+	zclock.Advance(6 * time.Minute) // at Zoom only: the app's state is still valid
+	code, page := cxCallback(w, g.redirect)
+	if code != http.StatusBadRequest || !strings.Contains(page, "Zoom did not accept the authorization") || !strings.Contains(page, "/incident zoom connect") {
+		t.Errorf("refused exchange: %d\n%s\nwant 400, a clear refusal and how to start again", code, page)
+	}
+	if n := w.zoom.TokenRequests("authorization_code"); n != 1 {
+		t.Errorf("authorization_code token requests = %d; want 1", n)
+	}
+	if saw := cxAsk(w, alice, w.general, "zoom status", "Zoom:"); !strings.Contains(saw, "not connected") {
+		t.Errorf("status after a refused exchange:\n%s\nwant not connected", saw)
+	}
+	if dms := cxDMs(w, alice); strings.Contains(dms, "Zoom is connected") {
+		t.Errorf("alice was told Zoom is connected:\n%s", dms)
+	}
+	w.stop()
+	cxNothingStored(w)
+	if found := cxSecretsIn(w.logs.String(), map[string]string{"code": g.code, "state": g.state, "client secret": cxClientSecret}); len(found) > 0 {
+		t.Errorf("logs contain the %v", found)
+	}
+}
+
+// TestCxExpiredState: an Authorize link is good for ten minutes by the
+// app's clock (SPEC §6): just inside, it connects; just past, the redirect
+// gets a clear error page and the code never reaches Zoom's token
+// endpoint.
+func TestCxExpiredState(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, cxInstall)
+	clk := &cxClock{now: time.Now()}
+	cxRestartWith(w, withClock(clk.Now))
+
+	late := cxAllow(w, cxAuthorizeLink(w, alice), "alice@example.com")
+	clk.Advance(10*time.Minute + time.Second)
+	code, page := cxCallback(w, late.redirect)
+	if code != http.StatusBadRequest || !strings.Contains(page, "invalid, expired or already used") || !strings.Contains(page, "/incident zoom connect") {
+		t.Errorf("expired state: %d\n%s\nwant 400, refused and how to start again", code, page)
+	}
+	if n := w.zoom.TokenRequests("authorization_code"); n != 0 {
+		t.Errorf("authorization_code token requests = %d after an expired state; want 0", n)
+	}
+	if saw := cxAsk(w, alice, w.general, "zoom status", "Zoom:"); !strings.Contains(saw, "not connected") {
+		t.Errorf("status after an expired state:\n%s\nwant not connected", saw)
+	}
+
+	inTime := cxAllow(w, cxAuthorizeLink(w, alice), "alice@example.com")
+	clk.Advance(10*time.Minute - time.Second)
+	if code, page := cxCallback(w, inTime.redirect); code != http.StatusOK || !strings.Contains(page, "Zoom is connected to your Slack workspace") {
+		t.Errorf("state used just in time: %d\n%s\nwant 200 connected", code, page)
+	}
+}
+
+// TestCxAccountOfAnotherWorkspace: a Zoom account already connected to
+// another Slack workspace is refused here with a clear page; this
+// workspace stores nothing and the other keeps its connection (SPEC §6).
+func TestCxAccountOfAnotherWorkspace(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, cxInstall)
+	const other = incident.TeamID("T0OTHERWS")
+	w.stop()
+	func() {
+		st, err := store.Open(w.cfg.DBPath, store.Options{Key: []byte(w.cfg.EncryptionKey.Reveal()), Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := st.Close(); err != nil {
+				t.Error(err)
+			}
+		}()
+		if err := st.SaveZoomConnection(t.Context(), incident.ZoomConnection{Team: other, AccountID: w.zoom.AccountID(),
+			ConnectedBy: "UOTHER", AccessToken: "other-access", RefreshToken: "other-refresh"}); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	w.start()
+
+	g := cxAllow(w, cxAuthorizeLink(w, alice), "alice@example.com")
+	code, page := cxCallback(w, g.redirect)
+	if code != http.StatusBadRequest || !strings.Contains(page, "already connected to another Slack workspace") || !strings.Contains(page, "/incident zoom disconnect") {
+		t.Errorf("account of another workspace: %d\n%s\nwant 400 and that it is connected elsewhere, and how to free it", code, page)
+	}
+	if saw := cxAsk(w, alice, w.general, "zoom status", "Zoom:"); !strings.Contains(saw, "not connected") {
+		t.Errorf("status after the refusal:\n%s\nwant not connected", saw)
+	}
+	if dms := cxDMs(w, alice); strings.Contains(dms, "Zoom is connected") {
+		t.Errorf("alice was told Zoom is connected:\n%s", dms)
+	}
+	w.stop()
+	cxNothingStored(w)
+	st, err := store.Open(w.cfg.DBPath, store.Options{Key: []byte(w.cfg.EncryptionKey.Reveal()), Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if team, err := st.TeamForZoomAccount(t.Context(), w.zoom.AccountID()); err != nil || team != other {
+		t.Errorf("the account belongs to %q, %v; want still %s", team, err, other)
+	}
+	if c, err := st.ZoomConnection(t.Context(), other); err != nil || c.RefreshToken != "other-refresh" {
+		t.Errorf("the other workspace's connection: %v; want its tokens untouched", err)
 	}
 }

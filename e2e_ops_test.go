@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +35,7 @@ import (
 	"github.com/incident-bridge/incident-bridge/internal/fakezoom"
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 	"github.com/incident-bridge/incident-bridge/internal/store"
+	"github.com/incident-bridge/incident-bridge/internal/web"
 )
 
 // opWait bounds every wait in this file.
@@ -820,5 +823,141 @@ func TestOpRekeyWithKeyFile(t *testing.T) {
 	st := opOpen(t, w.cfg.DBPath, newKey)
 	if c, err := st.ZoomConnection(ctx, opTeam(w)); err != nil || c.AccessToken != "access" || c.RefreshToken != "refresh" {
 		t.Errorf("token after rekey from the key file: err %v; want it to decrypt with the new key", err)
+	}
+}
+
+// TestOpRekeyRefusesWhatDoesNotExist: rekey with a DB_PATH that has no
+// database behind it (a typo, the wrong volume) fails instead of creating
+// an empty database and reporting success, with or without
+// ENCRYPTION_KEY; and without ENCRYPTION_KEY it never creates a key file.
+func TestOpRekeyRefusesWhatDoesNotExist(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	oldKey, newKey := opKey(t), opKey(t)
+	rekey := func(env map[string]string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Main(ctx, []string{"rekey"}, func(k string) string { return env[k] }, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	newB64 := base64.StdEncoding.EncodeToString(newKey)
+
+	typo := filepath.Join(dir, "incident-brigde.db")
+	for name, env := range map[string]map[string]string{
+		"key file":       {"NEW_ENCRYPTION_KEY": newB64, "DB_PATH": typo},
+		"ENCRYPTION_KEY": {"NEW_ENCRYPTION_KEY": newB64, "DB_PATH": typo, "ENCRYPTION_KEY": base64.StdEncoding.EncodeToString(oldKey)},
+	} {
+		code, stdout, stderr := rekey(env)
+		if code != 1 || !strings.Contains(stderr, "no database at DB_PATH") || strings.Contains(stdout, "re-encrypted") {
+			t.Errorf("%s, missing database: exit %d, stdout %q, stderr %q; want 1 and that there is no database", name, code, stdout, stderr)
+		}
+		for _, p := range []string{typo, store.KeyFile(typo)} {
+			if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s: rekey created %s (%v)", name, filepath.Base(p), err)
+			}
+		}
+	}
+
+	// A real database, but no ENCRYPTION_KEY and no key file beside it.
+	db := filepath.Join(dir, "real.db")
+	st := opOpenNoCleanup(t, db, oldKey)
+	if err := st.SaveZoomConnection(ctx, incident.ZoomConnection{Team: "T1", AccountID: "acct", AccessToken: "access", RefreshToken: "refresh"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := rekey(map[string]string{"NEW_ENCRYPTION_KEY": newB64, "DB_PATH": db})
+	if code != 1 || !strings.Contains(stderr, "no key file") || strings.Contains(stdout, "re-encrypted") {
+		t.Errorf("no key: exit %d, stdout %q, stderr %q; want 1 and that there is no key file", code, stdout, stderr)
+	}
+	if _, err := os.Stat(store.KeyFile(db)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("rekey created a key file: %v", err)
+	}
+	st = opOpen(t, db, oldKey)
+	if c, err := st.ZoomConnection(ctx, "T1"); err != nil || c.RefreshToken != "refresh" {
+		t.Errorf("the database after the refused rekey: %v; want it as it was, under the old key", err)
+	}
+}
+
+// TestOpBackupGaugeSurvivesRestart: after a restart the last-success gauge
+// and size come from the newest snapshot in BACKUP_DIR at once, not zero
+// until the next interval (which would page "backup stale").
+func TestOpBackupGaugeSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "backups")
+	w := newWorld(t, opBackups(dir, time.Hour, 3))
+	var snap string
+	opEventually(t, "the start-up snapshot", func() bool {
+		s := opSnapshots(t, dir)
+		if len(s) == 1 {
+			snap = s[0]
+		}
+		return snap != ""
+	})
+	info, err := os.Stat(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.restart()
+	// One snapshot, younger than BACKUP_INTERVAL: the restarted app takes
+	// none for an hour, so whatever the gauge says comes from the disk.
+	got, ok := opMetric(t, w, "incident_bridge_backup_last_success_timestamp_seconds")
+	want := float64(opSnapshotTime(t, snap).UnixNano()) / 1e9
+	if !ok || math.Abs(got-want) > 0.001 {
+		t.Errorf("last success after restart = %v (present %v); want the snapshot's time %v", got, ok, want)
+	}
+	if size, ok := opMetric(t, w, "incident_bridge_backup_last_size_bytes"); !ok || size != float64(info.Size()) {
+		t.Errorf("last size after restart = %v (present %v); want %d", size, ok, info.Size())
+	}
+	if n := len(opSnapshots(t, dir)); n != 1 {
+		t.Errorf("%d snapshots after the restart; want still 1", n)
+	}
+}
+
+// opSocket is a Socket Mode connection state for readiness.
+type opSocket struct{ up atomic.Bool }
+
+func (s *opSocket) Connected() bool { return s.up.Load() }
+
+// TestOpReadyzNeedsDatabase: /readyz, served by the real HTTP server with
+// run's readiness check, is ready only while the database is open and
+// Socket Mode connected (SPEC §7).
+func TestOpReadyzNeedsDatabase(t *testing.T) {
+	t.Parallel()
+	st, err := store.Open(filepath.Join(t.TempDir(), "ready.db"), store.Options{Key: opKey(t), Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := &opSocket{}
+	sock.up.Store(true)
+	srv := web.New(web.Options{Addr: "127.0.0.1:0", Log: zerolog.Nop(), Ready: readiness(st, sock)})
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Error(err)
+		}
+	})
+	readyz := "http://" + srv.Addr() + "/readyz"
+
+	if code, body := opGet(t, readyz); code != http.StatusOK || body != "ready" {
+		t.Errorf("open and connected: %d %q; want 200 ready", code, body)
+	}
+	sock.up.Store(false)
+	if code, body := opGet(t, readyz); code != http.StatusServiceUnavailable || !strings.Contains(body, "socket mode not connected") {
+		t.Errorf("socket down: %d %q; want 503 saying so", code, body)
+	}
+	sock.up.Store(true)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := opGet(t, readyz); code != http.StatusServiceUnavailable || !strings.Contains(body, "database not open") {
+		t.Errorf("database closed: %d %q; want 503 database not open", code, body)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -25,10 +26,29 @@ import (
 // demo use it; nil in production).
 type started = func(httpAddr string)
 
+// runOption adjusts the wiring for tests; production passes none.
+type runOption func(*runSettings)
+
+// runSettings are what runOptions set.
+type runSettings struct {
+	now func() time.Time // the app's clock; time.Now when nil
+}
+
+// withClock gives the app a clock of the caller's (OAuth state expiry,
+// claims, timelines), so tests can pass the ten minutes of an Authorize
+// link without waiting.
+func withClock(now func() time.Time) runOption {
+	return func(s *runSettings) { s.now = now }
+}
+
 // run is the single wiring of the app: it opens the store, builds Zoom,
 // Slack, the app, the bot, the HTTP server and backups, and runs them in
 // one errgroup until ctx ends or one fails.
-func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart started) error {
+func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart started, opts ...runOption) error {
+	var rs runSettings
+	for _, o := range opts {
+		o(&rs)
+	}
 	key, created, err := store.LoadOrCreateKey(cfg.DBPath, []byte(cfg.EncryptionKey.Reveal()))
 	if err != nil {
 		return fmt.Errorf("encryption key: %w", err)
@@ -47,10 +67,19 @@ func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart sta
 	}()
 
 	m := metrics.New()
+	if cfg.BackupDir != "" {
+		// Until this run's first snapshot, the newest one on disk is the
+		// last good backup: a restart must not look like backups stopped.
+		if snap, ok, err := store.NewestBackup(cfg.BackupDir); err != nil {
+			log.Warn().Err(err).Str("backup_dir", cfg.BackupDir).Msg("read existing backups")
+		} else if ok {
+			m.BackupFound(snap.Taken, snap.Size)
+		}
+	}
 	zoomHTTP := &http.Client{Timeout: 30 * time.Second, Transport: m.ZoomTransport(http.DefaultTransport)}
 	slackHTTP := &http.Client{Timeout: 30 * time.Second, Transport: m.SlackTransport(http.DefaultTransport)}
 
-	deps := app.Deps{Store: st, Log: log, Metrics: m}
+	deps := app.Deps{Store: st, Log: log, Metrics: m, Now: rs.now}
 	for _, u := range cfg.AdminUserIDs {
 		deps.Admins = append(deps.Admins, incident.UserID(u))
 	}
@@ -65,6 +94,11 @@ func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart sta
 		deps.Zoom = zoom.NewInstallService(zc, o, st)
 		deps.Connections = st
 		deps.Connector = zoom.NewConnector(o, zc)
+		m.WatchZoomConnections(func() (int, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			return st.BrokenZoomConnections(ctx)
+		})
 		if cfg.ZoomWebhookSecretToken == "" {
 			log.Warn().Msg("ZOOM_WEBHOOK_SECRET_TOKEN is not set: Zoom's app_deauthorized webhooks will be refused, so an uninstall in Zoom is only noticed when a meeting fails")
 		}
@@ -89,12 +123,7 @@ func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart sta
 
 	srv := web.New(web.Options{
 		Addr: cfg.HTTPAddr, Log: log, Metrics: m.Handler(), App: a,
-		Ready: func() error {
-			if !b.Connected() {
-				return fmt.Errorf("slack socket mode not connected")
-			}
-			return nil
-		},
+		Ready:         readiness(st, b),
 		WebhookSecret: []byte(cfg.ZoomWebhookSecretToken.Reveal()), ClientID: cfg.ZoomClientID,
 		Webhooks: m.Webhook,
 	})
@@ -125,4 +154,20 @@ func run(ctx context.Context, cfg config.Config, log zerolog.Logger, onStart sta
 	err = g.Wait()
 	log.Info().Msg("incident-bridge stopped")
 	return err
+}
+
+// readiness is /readyz's check (SPEC §7): the database is open (a read
+// transaction succeeds) and Socket Mode is connected.
+func readiness(db interface{ Ping(context.Context) error }, socket interface{ Connected() bool }) func() error {
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			return fmt.Errorf("database not open: %w", err)
+		}
+		if !socket.Connected() {
+			return errors.New("slack socket mode not connected")
+		}
+		return nil
+	}
 }

@@ -59,9 +59,49 @@ func (c *cxClock) Advance(d time.Duration) {
 type cxEnv struct {
 	app   *app.App
 	store *store.Store
+	conns *cxConns // the app's view of the store, with a hook
 	zoom  *fakezoom.Server
 	slack *fakeslack.Server
 	clock *cxClock
+}
+
+// cxConns is the store as the app's ZoomConnections, with a one-shot hook
+// that runs between the app reading a connection and writing it: after a
+// ZoomConnection read returns, or before an UpdateZoomConnection starts.
+// It stages a disconnect or reconnect landing in the middle of the app's
+// read-then-write, deterministically.
+type cxConns struct {
+	*store.Store
+	mu   sync.Mutex
+	hook func()
+}
+
+func (c *cxConns) fire() {
+	c.mu.Lock()
+	f := c.hook
+	c.hook = nil
+	c.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// onNextAccess sets the hook.
+func (c *cxConns) onNextAccess(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hook = f
+}
+
+func (c *cxConns) ZoomConnection(ctx context.Context, team incident.TeamID) (incident.ZoomConnection, error) {
+	conn, err := c.Store.ZoomConnection(ctx, team)
+	c.fire()
+	return conn, err
+}
+
+func (c *cxConns) UpdateZoomConnection(ctx context.Context, team incident.TeamID, fn func(*incident.ZoomConnection) error) (incident.ZoomConnection, error) {
+	c.fire()
+	return c.Store.UpdateZoomConnection(ctx, team, fn)
 }
 
 type cxOption func(*fakezoom.Options, *app.Deps)
@@ -103,10 +143,11 @@ func cxNew(t *testing.T, opts ...cxOption) *cxEnv {
 	o := &zoom.OAuth{ClientID: zm.ClientID(), ClientSecret: zm.ClientSecret(), OAuthURL: zm.OAuthURL(), RedirectURL: cxRedirect, HTTPClient: hc}
 	api := slack.New(sl.BotToken(), slack.OptionAPIURL(sl.APIURL()), slack.OptionHTTPClient(hc))
 	deps.Store, deps.Slack = st, bot.NewPoster(api, hc)
+	conns := &cxConns{Store: st}
 	if deps.Zoom == nil {
-		deps.Zoom, deps.Connections, deps.Connector = zoom.NewInstallService(zc, o, st), st, zoom.NewConnector(o, zc)
+		deps.Zoom, deps.Connections, deps.Connector = zoom.NewInstallService(zc, o, st), conns, zoom.NewConnector(o, zc)
 	}
-	return &cxEnv{app: app.New(deps), store: st, zoom: zm, slack: sl, clock: clock}
+	return &cxEnv{app: app.New(deps), store: st, conns: conns, zoom: zm, slack: sl, clock: clock}
 }
 
 // authorize has admin start the flow for team and zoomUser approve it at
@@ -200,8 +241,8 @@ func TestCxSecondWorkspaceRefused(t *testing.T) {
 	if st, err := e.app.ZoomStatus(ctx, cxTeamB); err != nil || !st.Connected || st.AccountID != fakezoom.DefaultAccountID || st.ConnectedBy != cxAlice {
 		t.Errorf("team B status %+v, %v; want connected to %s by alice", st, err, fakezoom.DefaultAccountID)
 	}
-	if n := len(e.zoom.Revocations()); n != 2 {
-		t.Errorf("revocations = %d; want 2 (one per disconnect)", n)
+	if n := len(e.zoom.Revocations()); n != 4 {
+		t.Errorf("revocations = %d; want 4 (access and refresh token, per disconnect)", n)
 	}
 }
 
@@ -407,5 +448,117 @@ func TestCxDeauthorized(t *testing.T) {
 	}
 	if n := e.dms("removed from your Zoom account"); n != 1 {
 		t.Errorf("alice told %d times; want once", n)
+	}
+}
+
+// TestCxZoomBrokenNeverUndoesDisconnectOrReconnect: telling admins of a
+// broken grant marks the connection in one compare-and-swap, so a
+// disconnect or a reconnect that lands between the app's read and its
+// write is neither undone nor overwritten with the old, broken pair.
+func TestCxZoomBrokenNeverUndoesDisconnectOrReconnect(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	markBroken := func(e *cxEnv) incident.ZoomConnection {
+		t.Helper()
+		conn, err := e.store.ZoomConnection(ctx, cxTeamA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Broken = true
+		if err := e.store.SaveZoomConnection(ctx, conn); err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+
+	t.Run("disconnect", func(t *testing.T) {
+		e := cxNew(t)
+		e.connect(t, cxTeamA, cxOwner)
+		markBroken(e)
+		e.conns.onNextAccess(func() {
+			if err := e.app.DisconnectZoom(ctx, cxTeamA, cxAlice); err != nil {
+				t.Error(err)
+			}
+		})
+		e.app.ZoomBroken(ctx, cxTeamA)
+		if c, err := e.store.ZoomConnection(ctx, cxTeamA); !errors.Is(err, incident.ErrZoomNotConnected) {
+			t.Errorf("after a disconnect during ZoomBroken: connection %q (broken %v), %v; want none", c.AccountID, c.Broken, err)
+		}
+		if _, err := e.store.TeamForZoomAccount(ctx, fakezoom.DefaultAccountID); !errors.Is(err, incident.ErrNotFound) {
+			t.Errorf("account index: %v; want none", err)
+		}
+		if n := e.dms("Zoom refused"); n != 0 {
+			t.Errorf("admins told %d times of a connection that was disconnected", n)
+		}
+	})
+
+	t.Run("reconnect", func(t *testing.T) {
+		e := cxNew(t)
+		e.connect(t, cxTeamA, cxOwner)
+		old := markBroken(e)
+		var fresh incident.ZoomConnection
+		e.conns.onNextAccess(func() {
+			e.connect(t, cxTeamA, cxOwner)
+			var err error
+			if fresh, err = e.store.ZoomConnection(ctx, cxTeamA); err != nil {
+				t.Error(err)
+			}
+		})
+		e.app.ZoomBroken(ctx, cxTeamA)
+		got, err := e.store.ZoomConnection(ctx, cxTeamA)
+		if err != nil || got.Broken || got.RefreshToken != fresh.RefreshToken || got.RefreshToken == old.RefreshToken {
+			t.Errorf("after a reconnect during ZoomBroken: broken %v, fresh pair kept %v, %v; want the reconnect's pair, not broken",
+				got.Broken, got.RefreshToken == fresh.RefreshToken, err)
+		}
+		if st, err := e.app.ZoomStatus(ctx, cxTeamA); err != nil || !st.Connected {
+			t.Errorf("status after the reconnect %+v, %v; want connected", st, err)
+		}
+		if n := e.dms("Zoom refused"); n != 0 {
+			t.Errorf("admins told %d times of a grant that a reconnect replaced", n)
+		}
+	})
+}
+
+// TestCxDeauthorizedTellsWorkspaceAdmins: app_deauthorized reaches the
+// workspace's admins and owners (SPEC §7) as well as whoever connected
+// Zoom and ADMIN_USER_IDS, each once; bots, deactivated admins and other
+// members hear nothing.
+func TestCxDeauthorizedTellsWorkspaceAdmins(t *testing.T) {
+	t.Parallel()
+	const (
+		owner   = incident.UserID("UOWNER")
+		admin2  = incident.UserID("UADMIN2")
+		botAdm  = incident.UserID("UBOTADM")
+		gone    = incident.UserID("UGONE")
+		listed  = incident.UserID("ULISTED") // ADMIN_USER_IDS, not a Slack admin
+		removed = "removed from your Zoom account"
+	)
+	e := cxNew(t, func(_ *fakezoom.Options, d *app.Deps) { d.Admins = []incident.UserID{listed, cxAlice} })
+	for _, u := range []fakeslack.User{
+		{ID: fakeslack.UserID(owner), Name: "owner", IsOwner: true},
+		{ID: fakeslack.UserID(admin2), Name: "admin2", IsAdmin: true},
+		{ID: fakeslack.UserID(botAdm), Name: "robot", IsAdmin: true, IsBot: true},
+		{ID: fakeslack.UserID(gone), Name: "gone", IsAdmin: true, Deleted: true},
+		{ID: fakeslack.UserID(listed), Name: "listed"},
+	} {
+		e.slack.AddUser(u)
+	}
+	e.connect(t, cxTeamA, cxOwner)
+	if err := e.app.ZoomDeauthorized(context.WithoutCancel(t.Context()), fakezoom.DefaultAccountID); err != nil {
+		t.Fatal(err)
+	}
+	count := func(u incident.UserID) int {
+		n := 0
+		for _, m := range e.slack.DirectMessages(fakeslack.UserID(u)) {
+			if strings.Contains(fakeslack.Text(m), removed) {
+				n++
+			}
+		}
+		return n
+	}
+	for u, want := range map[incident.UserID]int{cxAlice: 1, owner: 1, admin2: 1, listed: 1, botAdm: 0, gone: 0, cxBob: 0} {
+		if got := count(u); got != want {
+			t.Errorf("%s was told %d times; want %d", u, got, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/incident-bridge/incident-bridge/internal/incident"
@@ -116,7 +117,11 @@ func (a *App) DisconnectZoom(ctx context.Context, team incident.TeamID, user inc
 	if err := a.requireAdmin(ctx, team, user, "disconnect Zoom"); err != nil {
 		return err
 	}
-	conn, err := a.conns.ZoomConnection(ctx, team)
+	// Take (read and delete at once), then revoke what was taken: a token
+	// refresh racing the disconnect either committed before the take, and
+	// its pair is the one revoked, or finds the connection gone and does
+	// not bring it back (it revokes its own new pair).
+	conn, err := a.conns.TakeZoomConnection(ctx, team)
 	if errors.Is(err, incident.ErrZoomNotConnected) {
 		return incident.Problemf("Zoom is not connected to this workspace.")
 	}
@@ -124,12 +129,9 @@ func (a *App) DisconnectZoom(ctx context.Context, team incident.TeamID, user inc
 		return fmt.Errorf("disconnect zoom: %w", err)
 	}
 	if err := a.connect.Revoke(ctx, conn); err != nil {
-		// The token is deleted anyway: a dead token at Zoom is harmless,
+		// The tokens are deleted anyway: a dead token at Zoom is harmless,
 		// a kept one is not what the admin asked for.
-		a.logger(ctx).Warn().Err(err).Msg("revoke zoom token failed; deleting it anyway")
-	}
-	if err := a.conns.DeleteZoomConnection(ctx, team); err != nil {
-		return fmt.Errorf("disconnect zoom: delete: %w", err)
+		a.logger(ctx).Warn().Err(err).Msg("revoke zoom grant failed; its tokens are deleted")
 	}
 	a.logger(ctx).Info().Str("team", string(team)).Str("user", string(user)).Msg("zoom disconnected")
 	return nil
@@ -148,12 +150,19 @@ func (a *App) ZoomDeauthorized(ctx context.Context, accountID string) error {
 	if err != nil {
 		return fmt.Errorf("zoom deauthorized: %w", err)
 	}
-	conn, cerr := a.conns.ZoomConnection(ctx, team)
-	if err := a.conns.DeleteZoomConnection(ctx, team); err != nil {
-		return fmt.Errorf("zoom deauthorized: delete: %w", err)
+	conn, err := a.conns.TakeZoomConnection(ctx, team)
+	switch {
+	case errors.Is(err, incident.ErrZoomNotConnected):
+		return nil // the account index outlived its connection: nothing to delete
+	case err != nil:
+		// Unreadable (say, a damaged record): Zoom has ended the grant,
+		// so delete it unread.
+		if derr := a.conns.DeleteZoomConnection(ctx, team); derr != nil {
+			return fmt.Errorf("zoom deauthorized: delete: %w", errors.Join(err, derr))
+		}
 	}
 	a.logger(ctx).Warn().Str("team", string(team)).Msg("zoom app deauthorized; tokens deleted")
-	a.tellAdmins(ctx, team, conn.ConnectedBy, cerr == nil,
+	a.tellAdmins(ctx, team, conn.ConnectedBy,
 		"The Zoom app was removed from your Zoom account, so incident-bridge can no longer create meetings. An admin can reconnect it with `/incident zoom connect`.")
 	return nil
 }
@@ -175,30 +184,55 @@ func (a *App) ZoomBroken(ctx context.Context, team incident.TeamID) {
 	})
 }
 
+// errNothingToTell: the connection is not broken, or its admins were told.
+var errNothingToTell = errors.New("nothing to tell")
+
 func (a *App) zoomBroken(ctx context.Context, team incident.TeamID) {
-	conn, err := a.conns.ZoomConnection(ctx, team)
-	if err != nil || !conn.Broken || conn.BrokenTold {
+	// Check and mark in one store transaction: a disconnect or reconnect
+	// between a read and a write would otherwise be undone by writing the
+	// old, broken pair back.
+	conn, err := a.conns.UpdateZoomConnection(ctx, team, func(c *incident.ZoomConnection) error {
+		if !c.Broken || c.BrokenTold {
+			return errNothingToTell
+		}
+		c.BrokenTold = true
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNothingToTell), errors.Is(err, incident.ErrZoomNotConnected):
 		return
-	}
-	a.metrics.ZoomConnectionBroken()
-	conn.Broken, conn.BrokenTold = true, true
-	if err := a.conns.SaveZoomConnection(ctx, conn); err != nil {
+	case err != nil:
 		a.logger(ctx).Error().Err(err).Msg("mark zoom connection broken failed")
 		return
 	}
-	a.tellAdmins(ctx, team, conn.ConnectedBy, true,
+	a.metrics.ZoomConnectionBroken()
+	a.tellAdmins(ctx, team, conn.ConnectedBy,
 		"Zoom refused incident-bridge's authorisation (it was revoked or expired), so no meetings can be created. An admin can reconnect with `/incident zoom connect`.")
 }
 
-func (a *App) tellAdmins(ctx context.Context, team incident.TeamID, connectedBy incident.UserID, known bool, text string) {
-	told := map[incident.UserID]bool{}
-	users := make([]incident.UserID, 0, len(a.admins)+1)
-	if known && connectedBy != "" {
+// tellAdmins sends text to the workspace's admins: whoever connected Zoom,
+// the workspace's admins and owners (SPEC §7), and ADMIN_USER_IDS, each
+// once. If Slack cannot list the admins, the others are still told.
+func (a *App) tellAdmins(ctx context.Context, team incident.TeamID, connectedBy incident.UserID, text string) {
+	var users []incident.UserID
+	if connectedBy != "" {
 		users = append(users, connectedBy)
 	}
-	for u := range a.admins {
-		users = append(users, u)
+	if l, ok := a.slack.(AdminLister); ok {
+		admins, err := l.WorkspaceAdmins(ctx, team)
+		if err != nil {
+			a.logger(ctx).Warn().Err(err).Str("team", string(team)).Msg("list workspace admins failed; telling those known")
+		}
+		users = append(users, admins...)
 	}
+	extra := make([]incident.UserID, 0, len(a.admins))
+	for u := range a.admins {
+		extra = append(extra, u)
+	}
+	slices.Sort(extra)
+	users = append(users, extra...)
+
+	told := map[incident.UserID]bool{}
 	for _, u := range users {
 		if told[u] {
 			continue

@@ -37,6 +37,7 @@ type Metrics struct {
 	fallbackHosts     prometheus.Counter
 	zoomDuration      *prometheus.HistogramVec
 	slackDuration     *prometheus.HistogramVec
+	slackRequests     *prometheus.CounterVec
 	ackLatency        *prometheus.HistogramVec
 	socketConnected   prometheus.Gauge
 	zoomBroken        prometheus.Counter
@@ -71,9 +72,13 @@ func New() *Metrics {
 		}, []string{"op", "code"}),
 		slackDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "slack_request_duration_seconds",
-			Help:    "Slack Web API request duration, by API method and whether the HTTP status was 200.",
+			Help:    "Slack Web API request duration, by API method and whether Slack answered ok (HTTP 200 without \"ok\":false).",
 			Buckets: requestBuckets,
 		}, []string{"method", "ok"}),
+		slackRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "slack_requests_total",
+			Help: "Slack Web API calls, by API method and outcome: \"ok\", Slack's error code (\"channel_not_found\", \"ratelimited\"), \"http_<status>\" or \"transport_error\".",
+		}, []string{"method", "outcome"}),
 		ackLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "ack_latency_seconds",
 			Help:    "Time from receiving a Socket Mode envelope to acknowledging it, by envelope type.",
@@ -108,7 +113,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.meetingsCreated, m.meetingFailures, m.fallbackHosts,
-		m.zoomDuration, m.slackDuration, m.ackLatency, m.socketConnected,
+		m.zoomDuration, m.slackDuration, m.slackRequests, m.ackLatency, m.socketConnected,
 		m.zoomBroken, m.backupLastSuccess, m.backupLastSize, m.backupFailures,
 		m.webhooks,
 	)
@@ -178,6 +183,46 @@ func (m *Metrics) BackupDone(path string, size int64, err error) {
 	m.backupLastSize.Set(float64(size))
 }
 
+// BackupFound reports a snapshot that already exists (the newest in
+// BACKUP_DIR at start-up) as the last good one, with the time it was
+// taken, so a restart does not reset the last-success time to zero.
+func (m *Metrics) BackupFound(taken time.Time, size int64) {
+	m.backupLastSuccess.Set(float64(taken.UnixNano()) / 1e9)
+	m.backupLastSize.Set(float64(size))
+}
+
+// WatchZoomConnections exposes incident_bridge_zoom_connections_broken, the
+// number of workspaces whose Zoom authorisation Zoom refused and that an
+// admin must reconnect, read from count at every scrape: it is 1 from the
+// moment the store marks a connection broken until a reconnect or
+// disconnect, across restarts. A failed count leaves the gauge out of that
+// scrape rather than reporting a wrong number. Call it once (the install
+// flow only).
+func (m *Metrics) WatchZoomConnections(count func() (int, error)) {
+	m.reg.MustRegister(&brokenCollector{count: count, desc: prometheus.NewDesc(
+		namespace+"_zoom_connections_broken",
+		"Workspaces whose stored Zoom authorisation Zoom refused; an admin must reconnect with /incident zoom connect.",
+		nil, nil)})
+}
+
+// brokenCollector reads the broken-connection count at scrape time.
+type brokenCollector struct {
+	count func() (int, error)
+	desc  *prometheus.Desc
+}
+
+// Describe sends the gauge's description.
+func (c *brokenCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect sends the current count, or nothing if it cannot be read.
+func (c *brokenCollector) Collect(ch chan<- prometheus.Metric) {
+	n, err := c.count()
+	if err != nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n))
+}
+
 // Webhook counts a Zoom webhook by event and result. Callers pass a
 // bounded set of values (never text from an unverified request).
 func (m *Metrics) Webhook(event, result string) {
@@ -195,7 +240,9 @@ func (m *Metrics) ObserveZoom(op string, code int, d time.Duration) {
 	m.zoomDuration.WithLabelValues(op, c).Observe(d.Seconds())
 }
 
-// observeSlack records one Slack Web API request.
-func (m *Metrics) observeSlack(method string, ok bool, d time.Duration) {
-	m.slackDuration.WithLabelValues(method, strconv.FormatBool(ok)).Observe(d.Seconds())
+// observeSlack records one Slack Web API request and its outcome ("ok",
+// a Slack error code, "http_<status>", "transport_error").
+func (m *Metrics) observeSlack(method, outcome string, d time.Duration) {
+	m.slackDuration.WithLabelValues(method, strconv.FormatBool(outcome == "ok")).Observe(d.Seconds())
+	m.slackRequests.WithLabelValues(method, outcome).Inc()
 }

@@ -220,6 +220,50 @@ func TestBackupDone(t *testing.T) {
 	}
 }
 
+// TestBackupFound: a snapshot found at start-up is the last good one, with
+// its own time, until the next snapshot.
+func TestBackupFound(t *testing.T) {
+	t.Parallel()
+	m := New()
+	taken := time.Date(2026, 3, 1, 11, 30, 0, 500_000_000, time.UTC)
+	m.BackupFound(taken, 8192)
+	if got := value(t, m, "incident_bridge_backup_last_success_timestamp_seconds", nil); got != float64(taken.Unix())+0.5 {
+		t.Errorf("last success = %v, want the snapshot's time %v", got, float64(taken.Unix())+0.5)
+	}
+	if got := value(t, m, "incident_bridge_backup_last_size_bytes", nil); got != 8192 {
+		t.Errorf("last size = %v, want 8192", got)
+	}
+}
+
+// TestWatchZoomConnections: the broken-connection gauge follows the count
+// at every scrape, and a count that fails leaves it out without breaking
+// the scrape.
+func TestWatchZoomConnections(t *testing.T) {
+	t.Parallel()
+	m := New()
+	var (
+		n   = 1
+		err error
+	)
+	m.WatchZoomConnections(func() (int, error) { return n, err })
+	if got := value(t, m, "incident_bridge_zoom_connections_broken", nil); got != 1 {
+		t.Errorf("broken = %v, want 1", got)
+	}
+	n = 0
+	if got := value(t, m, "incident_bridge_zoom_connections_broken", nil); got != 0 || series(t, m, "incident_bridge_zoom_connections_broken", nil) == nil {
+		t.Errorf("broken = %v after mending; want 0, present", got)
+	}
+	err = errors.New("database not open")
+	if series(t, m, "incident_bridge_zoom_connections_broken", nil) != nil {
+		t.Error("a failed count was reported as a value")
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/metrics with a failed count = %d; want 200", rec.Code)
+	}
+}
+
 func TestWebhook(t *testing.T) {
 	t.Parallel()
 	m := New()

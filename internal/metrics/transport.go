@@ -1,8 +1,14 @@
 package metrics
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,19 +27,149 @@ func orDefault(next http.RoundTripper) http.RoundTripper {
 	return next
 }
 
-// SlackTransport wraps next (http.DefaultTransport when nil) to time each
-// Slack Web API call in slack_request_duration_seconds, labelled by the API
-// method (the URL's last path element, "other" if it does not look like
-// one) and ok ("true" for HTTP 200). Bodies are never read, and the time is
-// until the response headers arrive.
+// maxSlackPeek bounds how much of a Slack answer the transport holds to
+// find its "ok" and "error": Web API answers are small, and Slack writes
+// "ok" first, so a longer body is judged by its beginning.
+const maxSlackPeek = 1 << 20
+
+// SlackTransport wraps next (http.DefaultTransport when nil) to count and
+// time each Slack Web API call, labelled by the API method (the URL's last
+// path element, "other" if it does not look like one). Slack answers most
+// failures with HTTP 200 and {"ok":false,"error":"channel_not_found"}, so
+// the transport reads the JSON answer's "ok" and "error" and hands the
+// caller (slack-go) the same bytes, unchanged:
+//   - slack_requests_total{method,outcome}: outcome "ok", Slack's error
+//     code, "http_<status>" for a failed status without one, or
+//     "transport_error" when no answer came;
+//   - slack_request_duration_seconds{method,ok}: until the body was read,
+//     ok "true" only for outcome "ok".
 func (m *Metrics) SlackTransport(next http.RoundTripper) http.RoundTripper {
 	next = orDefault(next)
 	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		start := time.Now()
 		resp, err := next.RoundTrip(r)
-		m.observeSlack(slackMethod(r.URL.Path), err == nil && resp.StatusCode == http.StatusOK, time.Since(start))
-		return resp, err
+		method := slackMethod(r.URL.Path)
+		if err != nil {
+			m.observeSlack(method, "transport_error", time.Since(start))
+			return resp, err
+		}
+		m.observeSlack(method, peekSlack(resp), time.Since(start))
+		return resp, nil
 	})
+}
+
+// peekSlack reads the beginning of resp's body (all of it, for any answer
+// under maxSlackPeek), judges the outcome and puts the bytes back in front
+// of the rest, so the caller reads the body exactly as sent. A body that
+// fails mid-read is given back with the failure where it happened, which
+// the caller then meets as its own read error.
+func peekSlack(resp *http.Response) string {
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mediaType != "application/json" || resp.Body == nil || resp.Body == http.NoBody {
+		return statusOutcome(resp.StatusCode, "")
+	}
+	var buf bytes.Buffer
+	_, rerr := io.CopyN(&buf, resp.Body, maxSlackPeek)
+	if errors.Is(rerr, io.EOF) {
+		rerr = nil // all of it is in buf
+	}
+	body := resp.Body
+	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(buf.Bytes()), errReader{rerr}, body), closer: body}
+	return statusOutcome(resp.StatusCode, slackErrorCode(buf.Bytes()))
+}
+
+// statusOutcome combines the HTTP status and Slack's error code (from the
+// body, "" when none) into the outcome label.
+func statusOutcome(status int, code string) string {
+	switch {
+	case code != "":
+		return code
+	case status != http.StatusOK:
+		return "http_" + strconv.Itoa(status)
+	}
+	return "ok"
+}
+
+// slackErrorCode returns the top-level "error" of a Slack answer whose
+// "ok" is false, "unknown_error" when Slack said false without a code, and
+// "" when ok is true or the answer is not Slack's JSON. body may be the
+// beginning of a longer answer: the fields are read in order as far as it
+// goes.
+func slackErrorCode(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	ok, okSeen, code := false, false, ""
+fields:
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch key {
+		case "ok":
+			if tok, err := dec.Token(); err == nil {
+				ok, okSeen = tok == true, true
+			}
+		case "error":
+			if tok, err := dec.Token(); err == nil {
+				code, _ = tok.(string) // a non-string error is no code
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				break fields // the beginning of a longer answer ends here
+			}
+		}
+		if okSeen && (ok || code != "") {
+			break
+		}
+	}
+	switch {
+	case !okSeen || ok:
+		return ""
+	case code == "":
+		return "unknown_error"
+	}
+	return slackCode(code)
+}
+
+// slackCode keeps an error code as a label value when it looks like one of
+// Slack's ("channel_not_found": lower-case letters, digits, "_", "."), so
+// label values stay few and hold nothing from a message.
+func slackCode(code string) string {
+	if code == "" || len(code) > 64 {
+		return "other_error"
+	}
+	for _, c := range code {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return "other_error"
+		}
+	}
+	return code
+}
+
+// peekedBody is a response body whose beginning was read ahead: Read
+// replays it, then the rest; Close closes the original.
+type peekedBody struct {
+	io.Reader
+	closer io.Closer
+}
+
+// Close closes the original body.
+func (b *peekedBody) Close() error { return b.closer.Close() }
+
+// errReader returns err once reached, or EOF (and so nothing) when err is
+// nil, putting a read failure met while peeking back where it happened.
+type errReader struct{ err error }
+
+// Read returns the stored error, or io.EOF.
+func (r errReader) Read([]byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	return 0, io.EOF
 }
 
 // ZoomTransport wraps next (http.DefaultTransport when nil) to time each

@@ -1,10 +1,15 @@
 package metrics
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/slack-go/slack"
 )
 
 func TestZoomOp(t *testing.T) {
@@ -59,7 +64,7 @@ func statusServer(t *testing.T) *httptest.Server {
 		case "201":
 			w.WriteHeader(http.StatusCreated)
 		default:
-			_, _ = w.Write([]byte(`{"ok":false,"error":"channel_not_found"}`)) // body ignored by design
+			_, _ = w.Write([]byte(`{"ok":true}`)) // a test server: nobody to tell
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -81,6 +86,139 @@ func do(t *testing.T, c *http.Client, method, url string) {
 	}
 }
 
+// slackAnswers is a Slack Web API double: each method answers as the
+// table says, with Slack's JSON content type unless ctype is set.
+type slackAnswer struct {
+	status int
+	ctype  string
+	body   string
+}
+
+func slackServer(t *testing.T, answers map[string]slackAnswer) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := answers[strings.TrimPrefix(r.URL.Path, "/api/")]
+		if !ok {
+			t.Errorf("unexpected call %s", r.URL.Path)
+			return
+		}
+		ct := a.ctype
+		if ct == "" {
+			ct = "application/json; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(max(a.status, http.StatusOK))
+		_, _ = io.WriteString(w, a.body) // a test server: nobody to tell
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestSlackTransportCountsSlackErrors: Slack's {"ok":false,"error":…}
+// answers, which come with HTTP 200, are counted by their error code; the
+// body reaches the caller byte for byte, however long.
+func TestSlackTransportCountsSlackErrors(t *testing.T) {
+	t.Parallel()
+	long := `{"ok":true,"members":[` + strings.Repeat(`{"id":"U1","name":"someone"},`, 60000) + `{"id":"U2"}]}`
+	answers := map[string]slackAnswer{
+		"chat.postMessage":      {body: `{"ok":false,"error":"channel_not_found"}`},
+		"users.info":            {body: `{"user":{"id":"U1"},"warning":"x","ok":true}`},
+		"conversations.join":    {status: 429, body: `{"ok":false,"error":"ratelimited"}`},
+		"bookmarks.add":         {status: 500, ctype: "text/html", body: "<html>down</html>"},
+		"users.list":            {body: long},
+		"pins.add":              {body: `{"ok":false}`},
+		"conversations.create":  {body: `{"ok":false,"error":"Name Taken! <script>"}`},
+		"apps.connections.open": {body: `{"ok":false,"error":"internal_error","needed":["a","b"]}`},
+	}
+	srv := slackServer(t, answers)
+	m := New()
+	c := &http.Client{Transport: m.SlackTransport(nil)}
+	for method, a := range answers {
+		resp, err := c.Post(srv.URL+"/api/"+method, "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if cerr := resp.Body.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil || string(body) != a.body {
+			t.Errorf("%s: the caller read %d bytes (err %v); want the %d bytes Slack sent, unchanged", method, len(body), err, len(a.body))
+		}
+	}
+	for method, want := range map[string]string{
+		"chat.postMessage":      "channel_not_found",
+		"users.info":            "ok",
+		"conversations.join":    "ratelimited",
+		"bookmarks.add":         "http_500",
+		"users.list":            "ok",
+		"pins.add":              "unknown_error",
+		"conversations.create":  "other_error",
+		"apps.connections.open": "internal_error",
+	} {
+		if got := value(t, m, "incident_bridge_slack_requests_total", map[string]string{"method": method, "outcome": want}); got != 1 {
+			t.Errorf("slack_requests_total{method=%q,outcome=%q} = %v; want 1", method, want, got)
+		}
+		ok := strconv.FormatBool(want == "ok")
+		if h := histogram(t, m, "incident_bridge_slack_request_duration_seconds", map[string]string{"method": method, "ok": ok}); h.GetSampleCount() != 1 {
+			t.Errorf("slack_request_duration_seconds{method=%q,ok=%q} count = %d; want 1", method, ok, h.GetSampleCount())
+		}
+	}
+}
+
+// TestSlackTransportKeepsSlackGoWorking: slack-go, reading through the
+// transport, still sees Slack's error code and data.
+func TestSlackTransportKeepsSlackGoWorking(t *testing.T) {
+	t.Parallel()
+	srv := slackServer(t, map[string]slackAnswer{
+		"chat.postMessage": {body: `{"ok":false,"error":"channel_not_found"}`},
+		"auth.test":        {body: `{"ok":true,"team_id":"T1","user_id":"UBOT"}`},
+	})
+	m := New()
+	api := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"),
+		slack.OptionHTTPClient(&http.Client{Transport: m.SlackTransport(nil)}))
+	_, _, err := api.PostMessageContext(t.Context(), "C404", slack.MsgOptionText("hi", false))
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) || se.Err != "channel_not_found" {
+		t.Errorf("slack-go got %v; want its SlackErrorResponse channel_not_found", err)
+	}
+	who, err := api.AuthTestContext(t.Context())
+	if err != nil || who.TeamID != "T1" || who.UserID != "UBOT" {
+		t.Errorf("auth.test through the transport = %+v, %v", who, err)
+	}
+	if got := value(t, m, "incident_bridge_slack_requests_total", map[string]string{"method": "chat.postMessage", "outcome": "channel_not_found"}); got != 1 {
+		t.Errorf("channel_not_found counted %v times; want 1", got)
+	}
+}
+
+// TestSlackTransportReadFailure: a body that breaks while the transport
+// peeks at it gives the caller the same read error, not a short body.
+func TestSlackTransportReadFailure(t *testing.T) {
+	t.Parallel()
+	m := New()
+	broken := errors.New("connection reset")
+	next := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{
+			StatusCode: http.StatusOK,
+			Header:     http.Header{"Content-Type": {"application/json"}},
+			Body:       io.NopCloser(io.MultiReader(strings.NewReader(`{"ok":fa`), errReader{broken})),
+			Request:    r,
+		}, nil
+	})
+	req, err := http.NewRequestWithContext(t.Context(), "POST", "http://slack.invalid/api/chat.postMessage", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := m.SlackTransport(next).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if !errors.Is(err, broken) || string(body) != `{"ok":fa` {
+		t.Errorf("read %q, %v; want the bytes before the failure and the failure", body, err)
+	}
+}
+
 func TestSlackTransport(t *testing.T) {
 	t.Parallel()
 	srv := statusServer(t)
@@ -91,12 +229,14 @@ func TestSlackTransport(t *testing.T) {
 	do(t, c, "POST", srv.URL+"/api/chat.postMessage")
 	do(t, c, "POST", srv.URL+"/api/users.info?status=429&user=U1")
 
-	// 200 with "ok":false in the body is still ok="true": only the status counts.
 	if h := histogram(t, m, "incident_bridge_slack_request_duration_seconds", map[string]string{"method": "chat.postMessage", "ok": "true"}); h.GetSampleCount() != 2 {
 		t.Errorf("chat.postMessage ok=true count = %d, want 2", h.GetSampleCount())
 	}
 	if h := histogram(t, m, "incident_bridge_slack_request_duration_seconds", map[string]string{"method": "users.info", "ok": "false"}); h.GetSampleCount() != 1 {
 		t.Errorf("users.info ok=false count = %d, want 1", h.GetSampleCount())
+	}
+	if got := value(t, m, "incident_bridge_slack_requests_total", map[string]string{"method": "users.info", "outcome": "http_429"}); got != 1 {
+		t.Errorf("users.info http_429 = %v, want 1", got)
 	}
 }
 
@@ -118,6 +258,9 @@ func TestSlackTransportError(t *testing.T) {
 	}
 	if h := histogram(t, m, "incident_bridge_slack_request_duration_seconds", map[string]string{"method": "auth.test", "ok": "false"}); h.GetSampleCount() != 1 {
 		t.Errorf("auth.test ok=false count = %d, want 1", h.GetSampleCount())
+	}
+	if got := value(t, m, "incident_bridge_slack_requests_total", map[string]string{"method": "auth.test", "outcome": "transport_error"}); got != 1 {
+		t.Errorf("auth.test transport_error = %v, want 1", got)
 	}
 }
 

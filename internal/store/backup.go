@@ -190,6 +190,37 @@ func backupTime(name string) (time.Time, bool) {
 	return t, err == nil
 }
 
+// Snapshot is a database snapshot in a backup directory.
+type Snapshot struct {
+	Path  string
+	Taken time.Time // from its name: when it was taken, UTC
+	Size  int64
+}
+
+// NewestBackup returns the newest snapshot in dir, as Backup names them;
+// ok is false when there is none (or dir does not exist). A restarted app
+// reports it as its last good backup until it takes the next one.
+func NewestBackup(dir string) (snap Snapshot, ok bool, err error) {
+	names, err := listBackups(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return Snapshot{}, false, nil
+	}
+	if err != nil {
+		return Snapshot{}, false, fmt.Errorf("find newest backup: %w", err)
+	}
+	if len(names) == 0 {
+		return Snapshot{}, false, nil
+	}
+	name := names[len(names)-1]
+	taken, _ := backupTime(name) // listBackups kept only names that parse
+	path := filepath.Join(dir, name)
+	info, err := os.Stat(path)
+	if err != nil {
+		return Snapshot{}, false, fmt.Errorf("find newest backup: %w", err)
+	}
+	return Snapshot{Path: path, Taken: taken, Size: info.Size()}, true, nil
+}
+
 // newestBackup returns the time of dir's newest snapshot.
 func newestBackup(dir string) (time.Time, bool) {
 	names, err := listBackups(dir)

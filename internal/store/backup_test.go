@@ -331,3 +331,36 @@ func TestBackupTime(t *testing.T) {
 		}
 	}
 }
+
+// TestNewestBackup finds the newest snapshot, its time and size, among
+// other files; a missing or empty directory has none.
+func TestNewestBackup(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "backups")
+	if _, ok, err := NewestBackup(dir); ok || err != nil {
+		t.Errorf("missing dir: ok %v, err %v; want none, no error", ok, err)
+	}
+	if _, _, err := e.s.Backup(ctx, dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Hour)
+	createIncident(t, e.s, "T1", 1) // the newer snapshot is larger
+	want, size, err := e.s.Backup(ctx, dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Files Backup does not name are not snapshots, whatever they sort as.
+	for _, name := range []string{"incident-bridge-zzz.db", ".incident-bridge-1.tmp", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, ok, err := NewestBackup(dir)
+	if err != nil || !ok {
+		t.Fatalf("NewestBackup = %+v, %v, %v", snap, ok, err)
+	}
+	if snap.Path != want || snap.Size != size || !snap.Taken.Equal(e.clock.Now()) {
+		t.Errorf("NewestBackup = %+v; want %s, %d bytes, taken %v", snap, want, size, e.clock.Now())
+	}
+}

@@ -200,6 +200,16 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Ping reports whether the database is open and readable: it runs an empty
+// read transaction, which bbolt refuses once the store is closed. It is
+// cheap enough for every readiness probe.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.view(ctx, func(*bbolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("ping %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // checkSchemaReadOnly fails with ErrSchemaTooNew if an existing file's
 // schema is newer than want. Missing and empty files pass.
 func checkSchemaReadOnly(path string, timeout time.Duration, want int) error {

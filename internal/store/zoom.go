@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -26,41 +27,73 @@ func (s *Store) ZoomConnection(ctx context.Context, team incident.TeamID) (incid
 	defer s.keyMu.RUnlock()
 	var conn incident.ZoomConnection
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		raw := tx.Bucket(bucketTokens).Get([]byte(team))
-		if raw == nil {
-			return incident.ErrZoomNotConnected
-		}
-		rec, err := decodeConnection(raw)
-		if err != nil {
-			return err
-		}
-		plain, err := unseal(s.aead, rec.Sealed, []byte(team))
-		if err != nil {
-			return fmt.Errorf("tokens: %w", err)
-		}
-		var tok tokensPlain
-		if err := json.Unmarshal(plain, &tok); err != nil {
-			// The decoder's error could quote token bytes; keep it out.
-			return errors.New("tokens: malformed sealed payload")
-		}
-		conn = incident.ZoomConnection{
-			Team:         incident.TeamID(rec.Team),
-			AccountID:    rec.AccountID,
-			ConnectedBy:  incident.UserID(rec.ConnectedBy),
-			ConnectedAt:  rec.ConnectedAt,
-			AccessToken:  tok.Access,
-			RefreshToken: tok.Refresh,
-			Expiry:       rec.Expiry,
-			Scopes:       nilIfEmpty(rec.Scopes),
-			Broken:       rec.Broken,
-			BrokenTold:   rec.BrokenTold,
-		}
-		return nil
+		var err error
+		conn, err = s.getConnection(tx, team)
+		return err
 	})
 	if err != nil {
 		return incident.ZoomConnection{}, fmt.Errorf("get zoom connection of %s: %w", team, err)
 	}
 	return conn, nil
+}
+
+// getConnection reads and unseals team's connection in tx. The caller
+// holds keyMu.
+func (s *Store) getConnection(tx *bbolt.Tx, team incident.TeamID) (incident.ZoomConnection, error) {
+	raw := tx.Bucket(bucketTokens).Get([]byte(team))
+	if raw == nil {
+		return incident.ZoomConnection{}, incident.ErrZoomNotConnected
+	}
+	rec, err := decodeConnection(raw)
+	if err != nil {
+		return incident.ZoomConnection{}, err
+	}
+	plain, err := unseal(s.aead, rec.Sealed, []byte(team))
+	if err != nil {
+		return incident.ZoomConnection{}, fmt.Errorf("tokens: %w", err)
+	}
+	var tok tokensPlain
+	if err := json.Unmarshal(plain, &tok); err != nil {
+		// The decoder's error could quote token bytes; keep it out.
+		return incident.ZoomConnection{}, errors.New("tokens: malformed sealed payload")
+	}
+	return incident.ZoomConnection{
+		Team:         incident.TeamID(rec.Team),
+		AccountID:    rec.AccountID,
+		ConnectedBy:  incident.UserID(rec.ConnectedBy),
+		ConnectedAt:  rec.ConnectedAt,
+		AccessToken:  tok.Access,
+		RefreshToken: tok.Refresh,
+		Expiry:       rec.Expiry,
+		Scopes:       nilIfEmpty(rec.Scopes),
+		Broken:       rec.Broken,
+		BrokenTold:   rec.BrokenTold,
+	}, nil
+}
+
+// sealConnection is conn as stored: its tokens sealed with its team as
+// additional data. The caller holds keyMu.
+func (s *Store) sealConnection(conn incident.ZoomConnection) (connectionRecord, error) {
+	plain, err := json.Marshal(tokensPlain{V: recordVersion, Access: conn.AccessToken, Refresh: conn.RefreshToken})
+	if err != nil {
+		return connectionRecord{}, fmt.Errorf("encode tokens: %w", err)
+	}
+	sealed, err := seal(s.aead, plain, []byte(conn.Team))
+	if err != nil {
+		return connectionRecord{}, err
+	}
+	return connectionRecord{
+		V:           recordVersion,
+		Team:        string(conn.Team),
+		AccountID:   conn.AccountID,
+		ConnectedBy: string(conn.ConnectedBy),
+		ConnectedAt: utc(conn.ConnectedAt),
+		Expiry:      utc(conn.Expiry),
+		Scopes:      nilIfEmpty(conn.Scopes),
+		Broken:      conn.Broken,
+		BrokenTold:  conn.BrokenTold,
+		Sealed:      sealed,
+	}, nil
 }
 
 // SaveZoomConnection stores conn with its tokens sealed, replacing any
@@ -74,27 +107,11 @@ func (s *Store) SaveZoomConnection(ctx context.Context, conn incident.ZoomConnec
 	}
 	s.keyMu.RLock()
 	defer s.keyMu.RUnlock()
-	plain, err := json.Marshal(tokensPlain{V: recordVersion, Access: conn.AccessToken, Refresh: conn.RefreshToken})
-	if err != nil {
-		return fmt.Errorf("save zoom connection of %s: encode tokens: %w", conn.Team, err)
-	}
-	team := []byte(conn.Team)
-	sealed, err := seal(s.aead, plain, team)
+	rec, err := s.sealConnection(conn)
 	if err != nil {
 		return fmt.Errorf("save zoom connection of %s: %w", conn.Team, err)
 	}
-	rec := connectionRecord{
-		V:           recordVersion,
-		Team:        string(conn.Team),
-		AccountID:   conn.AccountID,
-		ConnectedBy: string(conn.ConnectedBy),
-		ConnectedAt: utc(conn.ConnectedAt),
-		Expiry:      utc(conn.Expiry),
-		Scopes:      nilIfEmpty(conn.Scopes),
-		Broken:      conn.Broken,
-		BrokenTold:  conn.BrokenTold,
-		Sealed:      sealed,
-	}
+	team := []byte(conn.Team)
 	err = s.update(ctx, func(tx *bbolt.Tx) error {
 		tokens, accounts := tx.Bucket(bucketTokens), tx.Bucket(bucketAccounts)
 		acct := []byte(conn.AccountID)
@@ -115,19 +132,105 @@ func (s *Store) SaveZoomConnection(ctx context.Context, conn incident.ZoomConnec
 	return nil
 }
 
+// UpdateZoomConnection applies fn to the workspace's stored connection
+// and stores the result, in one transaction, so fn's checks and its
+// changes cannot be overtaken by another writer: a token refresh uses it to
+// write the new pair only while the stored refresh token is still the one
+// it presented. It never recreates a deleted connection: with none stored
+// it returns incident.ErrZoomNotConnected without calling fn. fn must not
+// do I/O and may not change Team or AccountID; an error from fn aborts the
+// update and is returned wrapped (errors.Is matches it). It returns the
+// connection as stored.
+func (s *Store) UpdateZoomConnection(ctx context.Context, team incident.TeamID, fn func(*incident.ZoomConnection) error) (incident.ZoomConnection, error) {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	var conn incident.ZoomConnection
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		cur, err := s.getConnection(tx, team)
+		if err != nil {
+			return err
+		}
+		next := cur
+		next.Scopes = slices.Clone(cur.Scopes)
+		if err := fn(&next); err != nil {
+			return err
+		}
+		if next.Team != cur.Team || next.AccountID != cur.AccountID {
+			return errors.New("the team and Zoom account of a connection cannot change; save a new connection instead")
+		}
+		rec, err := s.sealConnection(next)
+		if err != nil {
+			return err
+		}
+		conn = next
+		return putJSON(tx.Bucket(bucketTokens), []byte(team), rec)
+	})
+	if err != nil {
+		return incident.ZoomConnection{}, fmt.Errorf("update zoom connection of %s: %w", team, err)
+	}
+	return conn, nil
+}
+
 // DeleteZoomConnection removes the workspace's connection and its account
 // index; no error if there is none.
 func (s *Store) DeleteZoomConnection(ctx context.Context, team incident.TeamID) error {
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		if err := unindexAccount(tx, []byte(team)); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketTokens).Delete([]byte(team))
-	})
+	err := s.update(ctx, func(tx *bbolt.Tx) error { return deleteConnection(tx, []byte(team)) })
 	if err != nil {
 		return fmt.Errorf("delete zoom connection of %s: %w", team, err)
 	}
 	return nil
+}
+
+// TakeZoomConnection removes the workspace's connection and its account
+// index and returns what was stored, in one transaction: whoever revokes
+// the tokens afterwards revokes the last pair stored, even if a refresh
+// committed a newer one just before. It returns
+// incident.ErrZoomNotConnected if there is none.
+func (s *Store) TakeZoomConnection(ctx context.Context, team incident.TeamID) (incident.ZoomConnection, error) {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	var conn incident.ZoomConnection
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		if conn, err = s.getConnection(tx, team); err != nil {
+			return err
+		}
+		return deleteConnection(tx, []byte(team))
+	})
+	if err != nil {
+		return incident.ZoomConnection{}, fmt.Errorf("take zoom connection of %s: %w", team, err)
+	}
+	return conn, nil
+}
+
+// deleteConnection removes team's connection and its account index entry.
+func deleteConnection(tx *bbolt.Tx, team []byte) error {
+	if err := unindexAccount(tx, team); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketTokens).Delete(team)
+}
+
+// BrokenZoomConnections counts the workspaces whose connection Zoom
+// refused (Broken): each needs an admin to reconnect. It reads no tokens.
+func (s *Store) BrokenZoomConnections(ctx context.Context) (int, error) {
+	n := 0
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketTokens).ForEach(func(_, v []byte) error {
+			rec, err := decodeConnection(v)
+			if err != nil {
+				return err
+			}
+			if rec.Broken {
+				n++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count broken zoom connections: %w", err)
+	}
+	return n, nil
 }
 
 // TeamForZoomAccount returns the workspace a Zoom account is connected to,

@@ -234,3 +234,125 @@ func TestPutOAuthStatePrunesExpired(t *testing.T) {
 		t.Errorf("%d states stored, want 1 (expired one pruned)", n)
 	}
 }
+
+// TestUpdateZoomConnectionIsCompareAndSwap: fn sees what is stored and its
+// error leaves it alone; a deleted connection is never recreated, not even
+// its account index; the team and account cannot be swapped under it.
+func TestUpdateZoomConnectionIsCompareAndSwap(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.s.SaveZoomConnection(ctx, testConnection("T1", "acct1")); err != nil {
+		t.Fatal(err)
+	}
+
+	// The swap applies only while the refresh token is the one used.
+	swap := func(used, next string) error {
+		_, err := e.s.UpdateZoomConnection(ctx, "T1", func(c *incident.ZoomConnection) error {
+			if c.RefreshToken != used {
+				return errStale
+			}
+			c.AccessToken, c.RefreshToken = "access-"+next, next
+			return nil
+		})
+		return err
+	}
+	if err := swap(refreshToken, "refresh-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := swap(refreshToken, "refresh-3"); !errors.Is(err, errStale) {
+		t.Errorf("swap from a rotated-away token = %v; want the fn's error", err)
+	}
+	got, err := e.reopen().ZoomConnection(ctx, "T1")
+	if err != nil || got.RefreshToken != "refresh-2" || got.AccessToken != "access-refresh-2" || got.AccountID != "acct1" || got.ConnectedBy != "U1" {
+		t.Errorf("after the swaps: %+v, %v; want refresh-2 and the rest kept", got, err)
+	}
+
+	if _, err := e.s.UpdateZoomConnection(ctx, "T1", func(c *incident.ZoomConnection) error {
+		c.AccountID = "acct-other"
+		return nil
+	}); err == nil {
+		t.Error("an update moved the connection to another Zoom account")
+	}
+
+	if err := e.s.DeleteZoomConnection(ctx, "T1"); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	_, err = e.s.UpdateZoomConnection(ctx, "T1", func(c *incident.ZoomConnection) error {
+		called = true
+		c.Broken = true
+		return nil
+	})
+	if !errors.Is(err, incident.ErrZoomNotConnected) || called {
+		t.Errorf("update after delete = %v (fn called %v); want ErrZoomNotConnected without calling fn", err, called)
+	}
+	if _, err := e.reopen().ZoomConnection(ctx, "T1"); !errors.Is(err, incident.ErrZoomNotConnected) {
+		t.Errorf("after an update of a deleted connection: %v; want still none", err)
+	}
+	if _, err := e.s.TeamForZoomAccount(ctx, "acct1"); !errors.Is(err, incident.ErrNotFound) {
+		t.Errorf("account index after an update of a deleted connection: %v; want none", err)
+	}
+}
+
+var errStale = errors.New("stale")
+
+// TestTakeZoomConnection returns the last stored pair and deletes it with
+// its account index, in one go.
+func TestTakeZoomConnection(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.s.TakeZoomConnection(ctx, "T1"); !errors.Is(err, incident.ErrZoomNotConnected) {
+		t.Errorf("take of nothing = %v; want ErrZoomNotConnected", err)
+	}
+	want := testConnection("T1", "acct1")
+	if err := e.s.SaveZoomConnection(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.s.TakeZoomConnection(ctx, "T1")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("take = %+v, %v; want %+v", got, err, want)
+	}
+	e.reopen()
+	if _, err := e.s.ZoomConnection(ctx, "T1"); !errors.Is(err, incident.ErrZoomNotConnected) {
+		t.Errorf("after take = %v; want ErrZoomNotConnected", err)
+	}
+	if _, err := e.s.TeamForZoomAccount(ctx, "acct1"); !errors.Is(err, incident.ErrNotFound) {
+		t.Errorf("account after take = %v; want ErrNotFound", err)
+	}
+}
+
+// TestBrokenZoomConnections counts the workspaces that must reconnect.
+func TestBrokenZoomConnections(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	count := func() int {
+		t.Helper()
+		n, err := e.s.BrokenZoomConnections(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Errorf("empty store: %d broken", n)
+	}
+	broken := testConnection("T1", "acct1")
+	broken.Broken = true
+	for _, c := range []incident.ZoomConnection{broken, testConnection("T2", "acct2")} {
+		if err := e.s.SaveZoomConnection(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n != 1 {
+		t.Errorf("one broken of two: %d broken", n)
+	}
+	if _, err := e.s.UpdateZoomConnection(ctx, "T1", func(c *incident.ZoomConnection) error {
+		c.Broken = false
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("after mending: %d broken", n)
+	}
+}

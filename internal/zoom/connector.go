@@ -2,6 +2,7 @@ package zoom
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"golang.org/x/oauth2"
@@ -46,7 +47,39 @@ func (c *Connector) Exchange(ctx context.Context, code string) (incident.ZoomCon
 	}, nil
 }
 
-// Revoke revokes the connection's access token at Zoom.
+// Revoke ends the connection's grant at Zoom. It revokes the access token
+// (the documented way) and the refresh token: an access token past its hour
+// may be refused while the grant behind it lives on, and the refresh token
+// is what keeps it alive (Zoom says revoke "works for all authorization
+// types"; whether it takes refresh tokens is UNCONFIRMED). If Zoom accepts
+// neither, it refreshes once and revokes the fresh access token. It
+// returns nil when one revocation succeeded, else every failure joined.
+// The caller deletes the stored tokens whatever the result.
 func (c *Connector) Revoke(ctx context.Context, conn incident.ZoomConnection) error {
-	return c.oauth.Revoke(ctx, conn.AccessToken)
+	var errs []error
+	revoked := false
+	for _, tok := range []string{conn.AccessToken, conn.RefreshToken} {
+		if tok == "" {
+			continue
+		}
+		if err := c.oauth.Revoke(ctx, tok); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		revoked = true
+	}
+	if revoked {
+		return nil
+	}
+	if conn.RefreshToken == "" {
+		return errors.Join(append(errs, errors.New("revoke zoom grant: no token to revoke"))...)
+	}
+	tok, err := c.oauth.refresh(ctx, conn.RefreshToken)
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("revoke zoom grant: refresh to get a token to revoke: %w", err))...)
+	}
+	if err := c.oauth.Revoke(ctx, tok.AccessToken); err != nil {
+		return errors.Join(append(errs, fmt.Errorf("revoke zoom grant: %w", err))...)
+	}
+	return nil
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/incident-bridge/incident-bridge/internal/fakezoom"
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 )
 
@@ -39,9 +42,89 @@ func TestConnector(t *testing.T) {
 	srv.mu.Lock()
 	revoked := strings.Join(srv.revoked, ",")
 	srv.mu.Unlock()
-	if revoked != "access-1" {
-		t.Errorf("revoked %q", revoked)
+	if revoked != "access-1,refresh-1" {
+		t.Errorf("revoked %q; want the access and the refresh token", revoked)
 	}
+}
+
+// fakeZoomInstall runs the install flow against fake Zoom: the owner
+// consents, the Connector exchanges the code. It returns the connection
+// and the OAuth and Connector used.
+func fakeZoomInstall(t *testing.T, zm *fakezoom.Server) (incident.ZoomConnection, *OAuth, *Connector) {
+	t.Helper()
+	hc := &http.Client{Timeout: 10 * time.Second}
+	o := &OAuth{ClientID: zm.ClientID(), ClientSecret: zm.ClientSecret(), OAuthURL: zm.OAuthURL(),
+		RedirectURL: "https://bridge.example/zoom/oauth/callback", HTTPClient: hc}
+	c := NewConnector(o, New(zm.APIURL(), hc))
+	redirect, err := zm.Authorize(t.Context(), c.AuthorizeURL("state-1"), fakezoom.DefaultOwnerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := c.Exchange(t.Context(), u.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, o, c
+}
+
+// TestConnectorRevokeEndsTheGrant: disconnecting revokes the refresh token
+// as well as the access token at (fake) Zoom, and the refresh token no
+// longer works afterwards.
+func TestConnectorRevokeEndsTheGrant(t *testing.T) {
+	zm := fakezoom.New(fakezoom.Options{})
+	t.Cleanup(zm.Close)
+	conn, o, c := fakeZoomInstall(t, zm)
+	if err := c.Revoke(t.Context(), conn); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range zm.Revocations() {
+		if !r.Known || r.AccountID != zm.AccountID() {
+			t.Errorf("revocation of a token Zoom did not know: %+v", r)
+		}
+		got = append(got, r.Token)
+	}
+	if !slices.Contains(got, conn.RefreshToken) || !slices.Contains(got, conn.AccessToken) {
+		t.Errorf("revoked %d tokens; want both the access and the refresh token", len(got))
+	}
+	if _, err := o.refresh(t.Context(), conn.RefreshToken); !IsInvalidGrant(err) {
+		t.Errorf("refresh after disconnect: %v; want invalid_grant", err)
+	}
+}
+
+// TestConnectorRevokeWhenZoomRefusesBoth: if Zoom takes neither stored
+// token at /oauth/revoke (an expired access token, refresh tokens not
+// accepted there), the Connector refreshes once and revokes the fresh
+// access token, so the grant still ends.
+func TestConnectorRevokeWhenZoomRefusesBoth(t *testing.T) {
+	zm := fakezoom.New(fakezoom.Options{})
+	t.Cleanup(zm.Close)
+	conn, _, c := fakeZoomInstall(t, zm)
+	zm.FailNext(fakezoom.OpRevoke, 2, http.StatusBadRequest, 0, "Invalid Token!")
+	if err := c.Revoke(t.Context(), conn); err != nil {
+		t.Fatal(err)
+	}
+	revs := zm.Revocations()
+	if len(revs) != 1 || !revs[0].Known || revs[0].Token == conn.AccessToken || revs[0].Token == conn.RefreshToken {
+		t.Fatalf("revocations after the refused ones = %d (known %v); want one, of a freshly refreshed token", len(revs), len(revs) == 1 && revs[0].Known)
+	}
+	if n := zm.TokenRequests("refresh_token"); n != 1 {
+		t.Errorf("refresh_token requests = %d; want 1", n)
+	}
+
+	// With Zoom refusing everything, Revoke says so, without secrets.
+	conn2, _, c2 := fakeZoomInstall(t, zm)
+	zm.FailNext(fakezoom.OpRevoke, 2, http.StatusBadRequest, 0, "Invalid Token!")
+	zm.FailNext(fakezoom.OpToken, 1, http.StatusInternalServerError, 0, "down")
+	err := c2.Revoke(t.Context(), conn2)
+	if err == nil {
+		t.Fatal("Revoke succeeded though Zoom refused every call")
+	}
+	noSecrets(t, err.Error(), conn2.AccessToken, conn2.RefreshToken, zm.ClientSecret())
 }
 
 func TestConnectorExchangeWithoutUserScope(t *testing.T) {

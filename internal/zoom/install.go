@@ -17,10 +17,18 @@ type ConnectionStore interface {
 	// ZoomConnection returns the workspace's connection, or an error
 	// wrapping incident.ErrZoomNotConnected.
 	ZoomConnection(ctx context.Context, team incident.TeamID) (incident.ZoomConnection, error)
-	// SaveZoomConnection stores conn, replacing the workspace's earlier one,
-	// and commits before it returns.
-	SaveZoomConnection(ctx context.Context, conn incident.ZoomConnection) error
+	// UpdateZoomConnection applies fn to the stored connection and commits
+	// the result in one transaction, before it returns; fn's error aborts
+	// it and is returned wrapped. It never recreates a deleted connection:
+	// with none stored it returns an error wrapping
+	// incident.ErrZoomNotConnected without calling fn.
+	UpdateZoomConnection(ctx context.Context, team incident.TeamID, fn func(*incident.ZoomConnection) error) (incident.ZoomConnection, error)
 }
+
+// errPairChanged: the stored token pair is no longer the one a refresh (or
+// a broken mark) was based on. A reconnect or another refresher got there
+// first; the stored pair wins.
+var errPairChanged = errors.New("the stored zoom token pair changed meanwhile")
 
 // InstallTokenSource is one workspace's token source in the install flow.
 // The store is the only copy of the token pair. A refresh:
@@ -31,11 +39,18 @@ type ConnectionStore interface {
 //     refreshed;
 //   - commits the new pair to the store before the access token is used
 //     or returned, because Zoom rotates refresh tokens and the old one is
-//     dead once Zoom has answered;
-//   - on invalid_grant, re-reads the store once more and uses a newer
-//     pair if one appeared; if none did, marks the connection Broken in the
-//     store and fails with incident.ErrZoomNotConnected: an admin must
-//     reconnect.
+//     dead once Zoom has answered. The commit is a compare-and-swap: it
+//     writes only while the stored refresh token is still the one that
+//     was presented, and never recreates a connection deleted meanwhile
+//     (a disconnect or app_deauthorized), so a refresh that raced one can
+//     neither bring tokens back nor overwrite a fresh reconnect. A pair
+//     orphaned by a deletion is revoked at Zoom; one overtaken by a
+//     reconnect is dropped and the stored pair used instead;
+//   - on invalid_grant, marks the connection Broken, again only while the
+//     stored refresh token is the refused one; if a newer pair appeared
+//     (a reconnect, another process) it goes round again with that one. A
+//     Broken connection fails with incident.ErrZoomNotConnected: an admin
+//     must reconnect.
 //
 // It implements oauth2.TokenSource.
 type InstallTokenSource struct {
@@ -60,9 +75,10 @@ func (s *InstallTokenSource) Token() (*oauth2.Token, error) {
 // TokenContext returns the stored access token while it has more than
 // five minutes left, else refreshes as the type's doc says. Errors wrap
 // incident.ErrZoomNotConnected when there is no usable connection (none,
-// Broken, or Zoom refused the refresh token); an *OAuthError or transport
-// error when the refresh failed otherwise; the store's error when the new
-// pair could not be committed (it is then not used).
+// deleted during the refresh, Broken, or Zoom refused the refresh token);
+// an *OAuthError or *TransportError when the refresh failed otherwise; the
+// store's error when the new pair could not be committed (it is then not
+// used).
 func (s *InstallTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	tt := s.o.team(s.team)
 	conn, err := s.load(ctx)
@@ -79,8 +95,8 @@ func (s *InstallTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, e
 	}
 	defer func() { <-tt.refresh }()
 
-	// Two rounds: the second uses a newer pair found after invalid_grant.
-	for range 2 {
+	// Later rounds use a newer pair that appeared while Zoom answered.
+	for range 3 {
 		conn, err := s.load(ctx)
 		if err != nil {
 			return nil, err
@@ -89,24 +105,28 @@ func (s *InstallTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, e
 			return connToken(conn), nil
 		}
 		if conn.RefreshToken == "" {
-			return nil, s.markBroken(ctx, conn, errors.New("no refresh token stored"))
+			err := s.markBroken(ctx, conn.RefreshToken, errors.New("no refresh token stored"))
+			if errors.Is(err, errPairChanged) {
+				continue
+			}
+			return nil, err
 		}
 		tok, err := s.o.refresh(ctx, conn.RefreshToken)
 		if err == nil {
-			return s.commit(ctx, conn, tok)
+			t, err := s.commit(ctx, conn.RefreshToken, tok)
+			if errors.Is(err, errPairChanged) {
+				continue // a reconnect stored a newer pair: use that one
+			}
+			return t, err
 		}
 		if !IsInvalidGrant(err) {
 			return nil, fmt.Errorf("refresh zoom token: %w", err)
 		}
-		latest, lerr := s.load(ctx)
-		if lerr != nil {
-			return nil, errors.Join(fmt.Errorf("refresh zoom token: %w", err), lerr)
+		err = s.markBroken(ctx, conn.RefreshToken, err)
+		if errors.Is(err, errPairChanged) {
+			continue // a newer pair was stored meanwhile: go round with it
 		}
-		if latest.RefreshToken == conn.RefreshToken {
-			return nil, s.markBroken(ctx, latest, err)
-		}
-		// A newer pair was stored meanwhile (a reconnect, another process):
-		// go round again with it.
+		return nil, err
 	}
 	return nil, errors.New("refresh zoom token: the stored token pair keeps changing")
 }
@@ -137,32 +157,81 @@ func (s *InstallTokenSource) usable(tt *teamTokens, conn incident.ZoomConnection
 	return conn.Expiry.IsZero() || s.o.clock().Add(earlyExpiry).Before(conn.Expiry)
 }
 
-// commit stores tok's pair in conn and returns the token only once stored.
-func (s *InstallTokenSource) commit(ctx context.Context, conn incident.ZoomConnection, tok *oauth2.Token) (*oauth2.Token, error) {
-	conn.AccessToken = tok.AccessToken
-	if tok.RefreshToken != "" {
-		conn.RefreshToken = tok.RefreshToken
-	}
-	conn.Expiry = tok.Expiry
-	if sc := Scopes(tok); len(sc) > 0 {
-		conn.Scopes = sc
-	}
-	if err := s.store.SaveZoomConnection(ctx, conn); err != nil {
+// commit stores tok's pair if the stored refresh token is still used, the
+// one Zoom just rotated, and returns the token only once stored. It
+// returns errPairChanged when another pair was stored meanwhile, and an
+// error wrapping incident.ErrZoomNotConnected when the connection was
+// deleted meanwhile, after revoking the orphaned pair at Zoom.
+func (s *InstallTokenSource) commit(ctx context.Context, used string, tok *oauth2.Token) (*oauth2.Token, error) {
+	conn, err := s.store.UpdateZoomConnection(ctx, s.team, func(c *incident.ZoomConnection) error {
+		if c.RefreshToken != used {
+			return errPairChanged
+		}
+		c.AccessToken = tok.AccessToken
+		if tok.RefreshToken != "" {
+			c.RefreshToken = tok.RefreshToken
+		}
+		c.Expiry = tok.Expiry
+		if sc := Scopes(tok); len(sc) > 0 {
+			c.Scopes = sc
+		}
+		// Zoom just honoured the stored refresh token, so the grant works.
+		c.Broken, c.BrokenTold = false, false
+		return nil
+	})
+	switch {
+	case err == nil:
+		return connToken(conn), nil
+	case errors.Is(err, errPairChanged):
+		return nil, errPairChanged
+	case errors.Is(err, incident.ErrZoomNotConnected):
+		// Disconnected while Zoom was refreshing: the disconnect revoked
+		// the pair it took, which Zoom had just rotated away. The new pair
+		// belongs to nobody; revoke it so the grant ends as asked.
+		s.revokeOrphan(ctx, tok)
+		return nil, fmt.Errorf("%w: disconnected during a token refresh", incident.ErrZoomNotConnected)
+	default:
 		// Zoom has rotated the refresh token; the pair we could not store
 		// is dropped rather than used, so memory never runs ahead of disk.
 		return nil, fmt.Errorf("store refreshed zoom token: %w", err)
 	}
-	return connToken(conn), nil
 }
 
-// markBroken records that the grant is dead and returns the error to give.
-func (s *InstallTokenSource) markBroken(ctx context.Context, conn incident.ZoomConnection, cause error) error {
-	err := fmt.Errorf("%w: zoom refused the refresh token; an admin must reconnect: %w", incident.ErrZoomNotConnected, cause)
-	conn.Broken = true
-	if serr := s.store.SaveZoomConnection(ctx, conn); serr != nil {
-		return errors.Join(err, fmt.Errorf("mark zoom connection broken: %w", serr))
+// revokeOrphan revokes a refreshed pair that can no longer be stored, on a
+// context that outlives the caller's, bounded. Its failure is not the
+// caller's concern: the caller is told Zoom is not connected either way.
+func (s *InstallTokenSource) revokeOrphan(ctx context.Context, tok *oauth2.Token) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenTimeout)
+	defer cancel()
+	for _, t := range []string{tok.RefreshToken, tok.AccessToken} {
+		if t != "" && s.o.Revoke(ctx, t) == nil {
+			return
+		}
 	}
-	return err
+}
+
+// markBroken records that the grant is dead, if refused is still the
+// stored refresh token, and returns the error to give: errPairChanged when
+// a newer pair was stored meanwhile, one wrapping
+// incident.ErrZoomNotConnected otherwise.
+func (s *InstallTokenSource) markBroken(ctx context.Context, refused string, cause error) error {
+	err := fmt.Errorf("%w: zoom refused the refresh token; an admin must reconnect: %w", incident.ErrZoomNotConnected, cause)
+	_, serr := s.store.UpdateZoomConnection(ctx, s.team, func(c *incident.ZoomConnection) error {
+		if c.RefreshToken != refused {
+			return errPairChanged
+		}
+		c.Broken = true
+		return nil
+	})
+	switch {
+	case serr == nil:
+		return err
+	case errors.Is(serr, errPairChanged):
+		return errPairChanged
+	case errors.Is(serr, incident.ErrZoomNotConnected):
+		return fmt.Errorf("%w: disconnected during a token refresh", incident.ErrZoomNotConnected)
+	}
+	return errors.Join(err, fmt.Errorf("mark zoom connection broken: %w", serr))
 }
 
 // Invalidate records that Zoom refused tok, so the next call refreshes

@@ -1,6 +1,7 @@
 package zoom
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,41 +156,94 @@ func (o *OAuth) team(team incident.TeamID) *teamTokens {
 	return t
 }
 
+// config is the install flow as an oauth2.Config: Zoom's endpoints under
+// OAuthURL, client_secret_basic authentication (AuthStyleInHeader, so
+// x/oauth2 never probes by sending the secret in the form) and the
+// registered redirect URL. No scopes: Zoom grants those configured on the
+// app in its Marketplace.
+func (o *OAuth) config() *oauth2.Config {
+	base := oauthBase(o.OAuthURL)
+	return &oauth2.Config{
+		ClientID:     o.ClientID,
+		ClientSecret: o.ClientSecret,
+		RedirectURL:  o.RedirectURL,
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   base + "/oauth/authorize",
+			TokenURL:  base + "/oauth/token",
+			AuthStyle: oauth2.AuthStyleInHeader,
+		},
+	}
+}
+
 // AuthorizeURL is the link an admin follows to authorise the app:
 // {OAuthURL}/oauth/authorize?response_type=code&client_id&redirect_uri&state.
 // state must be random and single use; checking it on the way back is the
 // caller's job.
 func (o *OAuth) AuthorizeURL(state string) string {
-	q := url.Values{
-		"response_type": {"code"},
-		"client_id":     {o.ClientID},
-		"redirect_uri":  {o.RedirectURL},
-		"state":         {state},
-	}
-	return oauthBase(o.OAuthURL) + "/oauth/authorize?" + q.Encode()
+	return o.config().AuthCodeURL(state)
 }
 
 // Exchange trades an authorisation code (5 minutes, single use) for a
-// token pair. Use Scopes(tok) for the scopes granted. Errors are
-// *OAuthError when Zoom refused (IsInvalidGrant for a used or expired code).
+// token pair with oauth2.Config.Exchange. Use Scopes(tok) for the scopes
+// granted. Errors are *OAuthError when Zoom refused (IsInvalidGrant for a
+// used or expired code) and *TransportError when Zoom did not answer.
 func (o *OAuth) Exchange(ctx context.Context, code string) (*oauth2.Token, error) {
-	form := url.Values{
-		"grant_type":   {"authorization_code"},
-		"code":         {code},
-		"redirect_uri": {o.RedirectURL},
-	}
-	tok, err := postToken(ctx, o.client(), o.OAuthURL, o.ClientID, o.ClientSecret, form, o.clock())
+	tok, err := o.config().Exchange(o.httpContext(ctx), code)
 	if err != nil {
-		return nil, fmt.Errorf("exchange zoom authorization code: %w", err)
+		return nil, fmt.Errorf("exchange zoom authorization code: %w", oauthFailure(err))
 	}
-	return tok, nil
+	return o.stamp(tok), nil
 }
 
-// refresh trades refreshToken for a new pair. Zoom rotates: the old
-// refresh token is dead once this succeeds at Zoom.
+// refresh trades refreshToken for a new pair through x/oauth2. Zoom
+// rotates: the old refresh token is dead once this succeeds at Zoom. The
+// caller stores the pair; x/oauth2 keeps nothing.
 func (o *OAuth) refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}
-	return postToken(ctx, o.client(), o.OAuthURL, o.ClientID, o.ClientSecret, form, o.clock())
+	tok, err := o.config().TokenSource(o.httpContext(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
+	if err != nil {
+		return nil, oauthFailure(err)
+	}
+	return o.stamp(tok), nil
+}
+
+// httpContext carries the configured HTTP client to x/oauth2, which would
+// otherwise use http.DefaultClient (no timeout, no metrics).
+func (o *OAuth) httpContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, o.client())
+}
+
+// stamp sets tok's expiry from its expires_in by the OAuth clock (x/oauth2
+// uses the wall clock), so tests and the early-expiry margin agree.
+func (o *OAuth) stamp(tok *oauth2.Token) *oauth2.Token {
+	if tok.ExpiresIn > 0 {
+		tok.Expiry = o.clock().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	}
+	return tok
+}
+
+// oauthFailure turns x/oauth2's errors into ours: an *OAuthError decoded
+// from Zoom's answer ({"reason","error"}) for a refusal, a
+// *TransportError when no answer came, the error as is otherwise (an
+// answer without an access token). None of them quotes a token or code.
+func oauthFailure(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		if status < 200 || status > 299 {
+			// Decode Zoom's body as a direct call would.
+			return checkOAuthResponse(opToken, &http.Response{StatusCode: status, Body: io.NopCloser(bytes.NewReader(re.Body))})
+		}
+		// A 2xx carrying an OAuth "error".
+		return &OAuthError{Op: opToken, HTTPStatus: status, Code: re.ErrorCode, Reason: redact(re.ErrorDescription)}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &TransportError{Op: opToken, Err: stripURL(err)}
+	}
+	return fmt.Errorf("zoom oauth %s: %w", opToken, err)
 }
 
 // Revoke revokes token at Zoom (POST /oauth/revoke?token=…, Basic auth).

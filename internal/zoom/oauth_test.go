@@ -337,6 +337,48 @@ func TestExchange(t *testing.T) {
 	noSecrets(t, err.Error(), "code-used", clientSecret)
 }
 
+// TestExchangeIsClientSecretBasic: the exchange (x/oauth2's
+// Config.Exchange) authenticates with HTTP Basic only, as Zoom expects,
+// sends the exact redirect_uri, and never puts the secret in the form.
+func TestExchangeIsClientSecretBasic(t *testing.T) {
+	mux := http.NewServeMux()
+	var got url.Values
+	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		if err := r.ParseForm(); err != nil {
+			t.Error(err)
+		}
+		got = r.PostForm
+		if !ok || id != clientID || secret != clientSecret {
+			writeJSON(w, 401, `{"reason":"Invalid client_id or client_secret","error":"invalid_client"}`)
+			return
+		}
+		writeJSON(w, 200, `{"access_token":"a1","token_type":"bearer","refresh_token":"r1","expires_in":3599,"scope":"s1 s2"}`)
+	})
+	o := &OAuth{ClientID: clientID, ClientSecret: clientSecret, OAuthURL: newLocalServer(t, mux).URL,
+		RedirectURL: "https://bridge.example/zoom/oauth/callback", now: (&clock{t: testNow}).now}
+	tok, err := o.Exchange(context.Background(), "code-9")
+	if err != nil || tok.AccessToken != "a1" || tok.RefreshToken != "r1" || !tok.Expiry.Equal(testNow.Add(3599*time.Second)) || len(Scopes(tok)) != 2 {
+		t.Fatalf("Exchange = %+v, %v", tok, err)
+	}
+	want := url.Values{"grant_type": {"authorization_code"}, "code": {"code-9"}, "redirect_uri": {"https://bridge.example/zoom/oauth/callback"}}
+	if got.Encode() != want.Encode() {
+		t.Errorf("form = %v; want %v (no client credentials in it)", got, want)
+	}
+}
+
+// TestExchangeWithoutAnswer: no answer from Zoom is a *TransportError
+// that quotes neither the code nor the secret.
+func TestExchangeWithoutAnswer(t *testing.T) {
+	o := &OAuth{ClientID: clientID, ClientSecret: clientSecret, OAuthURL: "http://127.0.0.1:1", RedirectURL: "https://bridge.example/cb"}
+	_, err := o.Exchange(context.Background(), "code-SECRET-77")
+	var te *TransportError
+	if !errors.As(err, &te) || te.Op != opToken {
+		t.Fatalf("err = %v; want a *TransportError", err)
+	}
+	noSecrets(t, err.Error(), "code-SECRET-77", clientSecret)
+}
+
 func TestRevoke(t *testing.T) {
 	srv := newTokenServer(t)
 	o := newOAuth(srv, &clock{t: testNow})
@@ -403,6 +445,45 @@ func (s *memStore) SaveZoomConnection(_ context.Context, c incident.ZoomConnecti
 	s.saves++
 	s.conns[c.Team] = c
 	return nil
+}
+
+// UpdateZoomConnection is the store's compare-and-swap: fn runs under the
+// lock on a copy, and a missing connection is never recreated.
+func (s *memStore) UpdateZoomConnection(_ context.Context, team incident.TeamID, fn func(*incident.ZoomConnection) error) (incident.ZoomConnection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.conns[team]
+	if !ok {
+		return incident.ZoomConnection{}, fmt.Errorf("team %s: %w", team, incident.ErrZoomNotConnected)
+	}
+	c.Scopes = append([]string(nil), c.Scopes...)
+	if err := fn(&c); err != nil {
+		return incident.ZoomConnection{}, fmt.Errorf("update team %s: %w", team, err)
+	}
+	if s.onSave != nil {
+		s.onSave(c)
+	}
+	if s.saveErr != nil {
+		return incident.ZoomConnection{}, s.saveErr
+	}
+	s.saves++
+	s.conns[team] = c
+	return c, nil
+}
+
+// remove deletes team's connection, as a disconnect does.
+func (s *memStore) remove(team incident.TeamID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, team)
+}
+
+// has reports whether team has a stored connection.
+func (s *memStore) has(team incident.TeamID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.conns[team]
+	return ok
 }
 
 func (s *memStore) get(team incident.TeamID) incident.ZoomConnection {
