@@ -935,3 +935,34 @@ func TestMtMayNotHostIsNotCalledNotAUser(t *testing.T) {
 		t.Errorf("carol saw:\n%s\nwant told she may not host, not that she is not a user", saw)
 	}
 }
+
+// TestMtSlowZoomDoesNotQueueOthers: while Zoom holds more creates than the
+// bot runs jobs at once (bot.maxRunning), other people's commands are still
+// answered: the bot paces a burst's work but never queues it behind jobs
+// waiting on Zoom.
+func TestMtSlowZoomDoesNotQueueOthers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mtLogsOnFailure(w)
+	const held = 6 // more than the bot's job slots
+	var chans []fakeslack.ChannelID
+	for i := range held {
+		chans = append(chans, mtDeclare(w, alice, fmt.Sprintf("Held %d", i), fakeslack.Fields{}).ID)
+	}
+	w.zoom.HangAfterCreate(held)
+	for _, ch := range chans {
+		w.slack.MustClick(t, alice, ch, "Create Zoom Meeting")
+	}
+	fakeslack.Eventually(t, func() bool { return w.zoom.CreateCalls() == held })
+
+	got := lcReply(t, w, bob, w.general, "list")
+	if !strings.Contains(got, "Open incidents (6)") {
+		t.Errorf("bob's list while Zoom hangs:\n%s", got)
+	}
+	for _, ch := range chans {
+		if strings.Contains(w.header(ch), "Join Zoom Meeting") {
+			t.Fatal("a create was answered; the test needs them all held")
+		}
+	}
+	w.zoom.Close() // drop the held requests, so the app stops at once
+}

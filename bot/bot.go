@@ -45,14 +45,28 @@ type Bot struct {
 
 	connected atomic.Bool
 	inflight  sync.WaitGroup
+	running   chan struct{} // a slot per job running; see maxRunning
 }
+
+// maxRunning and admissionWait pace the work of a burst. Every envelope is
+// acked at once whatever they are, but the work it starts shares the two
+// cores with the loop that reads and acks the next envelopes: a hundred
+// jobs started together slow every ack in the burst (BenchmarkAckLatency).
+// So a job first waits for one of maxRunning slots, but never longer than
+// admissionWait: a slot is held for the whole job, including time spent
+// waiting on Zoom or Slack, and a slow Zoom must not queue the whole
+// workspace behind it. The cost is at most admissionWait before work starts.
+const (
+	maxRunning    = 4
+	admissionWait = 25 * time.Millisecond
+)
 
 // New builds a Bot over a Socket Mode client and the app.
 func New(sm *socketmode.Client, api *slack.Client, a *app.App, p *Poster, log zerolog.Logger, obs Observer) *Bot {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	return &Bot{sm: sm, api: api, app: a, poster: p, log: log, obs: obs}
+	return &Bot{sm: sm, api: api, app: a, poster: p, log: log, obs: obs, running: make(chan struct{}, maxRunning)}
 }
 
 // Connected reports whether the Socket Mode connection is up.
@@ -160,6 +174,13 @@ func (b *Bot) handle(ctx context.Context, evt socketmode.Event) {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
 		defer cancel()
 		wctx = log.WithContext(wctx)
+		select {
+		case b.running <- struct{}{}:
+			defer func() { <-b.running }()
+		case <-time.After(admissionWait):
+			// Every slot is taken, perhaps by jobs waiting on a slow
+			// Zoom: run anyway rather than queue behind them.
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				log.Error().Interface("panic", r).Msg("handler panicked")

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -42,7 +43,7 @@ func (b *Bot) command(cmd slack.SlashCommand) job {
 
 	switch verb {
 	case "", "help":
-		return job{ack: ackMessage(slackui.Help())}
+		return job{ack: helpAck}
 	case "declare":
 		title := plainText(rest)
 		return job{run: func(ctx context.Context, _ func(any)) {
@@ -409,6 +410,17 @@ func unknown(verb string) slackui.Message {
 
 // ackText is a slash-command ack that shows text to the user only.
 func ackText(text string) any { return ackMessage(slackui.Notice(text)) }
+
+// helpAck is the help's ack, encoded once: it is the most common answer,
+// 1.9 KB of blocks that would otherwise be marshalled on the ack path of
+// every /incident help.
+var helpAck = func() json.RawMessage {
+	b, err := json.Marshal(ackMessage(slackui.Help()))
+	if err != nil {
+		panic(fmt.Sprintf("encode help: %v", err)) // a wiring mistake: Help is static
+	}
+	return b
+}()
 
 // ackMessage is a slash-command ack that shows m to the user only.
 func ackMessage(m slackui.Message) any {
