@@ -67,6 +67,7 @@ type App struct {
 	claimWait time.Duration
 	rejected  *rejectedHosts
 	flights   singleflight.Group
+	headers   headerLocks
 
 	mu   sync.Mutex
 	subs []func(context.Context, ChangeEvent)

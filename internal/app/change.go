@@ -162,50 +162,6 @@ func (a *App) List(ctx context.Context, team incident.TeamID) ([]incident.Incide
 	return incs, nil
 }
 
-// maxHeaderRefreshes bounds how often refreshHeader rewrites the header
-// while concurrent changes keep moving the incident on.
-const maxHeaderRefreshes = 4
-
-// refreshHeader rewrites the pinned header; failures are logged, the
-// stored incident stays the truth.
-//
-// Two changes committed close together may reach Slack in the other order,
-// leaving the older state on show. So after each update the header is
-// compared with the stored incident and rewritten until they agree: the
-// last refresher to finish has then shown the latest committed state.
-//
-// An incident whose header was never posted (Slack failed at declare) gets
-// it posted now.
-func (a *App) refreshHeader(ctx context.Context, inc incident.Incident) {
-	if inc.ChannelArchived {
-		return
-	}
-	s, err := a.store.Settings(ctx, inc.Team)
-	if err != nil {
-		a.logger(ctx).Warn().Err(err).Msg("load settings for header failed")
-		s = incident.DefaultSettings()
-	}
-	if inc.HeaderTS == "" {
-		a.postHeader(ctx, inc, s)
-		return
-	}
-	for range maxHeaderRefreshes {
-		if err := a.slack.UpdateHeader(ctx, inc, s.ZoomEnabled); err != nil {
-			a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("update incident header failed")
-			return
-		}
-		latest, err := a.store.Incident(ctx, inc.Key())
-		if err != nil {
-			a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("re-read incident after header update failed")
-			return
-		}
-		if sameHeader(latest, inc) || latest.HeaderTS == "" || latest.ChannelArchived {
-			return
-		}
-		inc = latest
-	}
-}
-
 // sameHeader reports whether x and y show the same incident header.
 func sameHeader(x, y incident.Incident) bool {
 	if x.Title != y.Title || x.Description != y.Description || x.Severity != y.Severity || x.Status != y.Status ||
