@@ -64,19 +64,28 @@ func (p *Poster) JoinChannel(ctx context.Context, _ incident.TeamID, ch incident
 	return c.Name, nil
 }
 
-// Invite adds users to ch one by one, so one who is already there does not
-// stop the others.
+// Invite adds users to ch in one call; with several, force=true makes
+// Slack invite the valid ones even when one is already there or cannot be
+// invited (Slack lists those in "errors" and answers ok).
 func (p *Poster) Invite(ctx context.Context, _ incident.TeamID, ch incident.ChannelID, users ...incident.UserID) error {
-	var errs []error
-	for _, u := range users {
-		_, err := p.api.InviteUsersToConversationContext(ctx, string(ch), string(u))
-		switch slackError(err) {
-		case "", "already_in_channel", "cant_invite_self":
-		default:
-			errs = append(errs, fmt.Errorf("conversations.invite %s: %w", u, err))
-		}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = string(u)
 	}
-	return errors.Join(errs...)
+	var err error
+	switch len(ids) {
+	case 0:
+		return nil
+	case 1:
+		_, err = p.api.InviteUsersToConversationContext(ctx, string(ch), ids[0])
+	default:
+		_, err = p.api.ForceInviteUsersToConversationContext(ctx, string(ch), ids...)
+	}
+	switch slackError(err) {
+	case "", "already_in_channel", "cant_invite_self":
+		return nil
+	}
+	return fmt.Errorf("conversations.invite %v: %w", ids, err)
 }
 
 // PostHeader posts the incident header and pins it.
