@@ -26,7 +26,8 @@ type Store interface {
 	// returns the result. fn must not do I/O; its error aborts the update
 	// and is returned as is. Returns incident.ErrNotFound.
 	UpdateIncident(ctx context.Context, key incident.Key, fn func(*incident.Incident) error) (incident.Incident, error)
-	// OpenIncidents returns the workspace's incidents that are not resolved.
+	// OpenIncidents returns the workspace's incidents that are not resolved,
+	// without their timelines (a listing does not need them).
 	OpenIncidents(ctx context.Context, team incident.TeamID) ([]incident.Incident, error)
 
 	// Settings returns the workspace's settings, incident.DefaultSettings()

@@ -170,7 +170,7 @@ func (s *Store) OpenIncidents(ctx context.Context, team incident.TeamID) ([]inci
 			return nil
 		}
 		return tb.ForEach(func(k, v []byte) error {
-			var rec incidentRecord
+			var rec listedRecord
 			if err := decodeJSON(v, &rec); err != nil {
 				return fmt.Errorf("incident %x: %w", k, err)
 			}
@@ -185,6 +185,20 @@ func (s *Store) OpenIncidents(ctx context.Context, team incident.TeamID) ([]inci
 	}
 	return open, nil
 }
+
+// listedRecord is an incident record read for a listing: its timeline,
+// which only grows, is skipped rather than decoded (the outer field shadows
+// the embedded one for encoding/json).
+type listedRecord struct {
+	incidentRecord
+	Timeline skipped `json:"timeline,omitempty"`
+}
+
+// skipped is a JSON value that is read past and not kept.
+type skipped struct{}
+
+// UnmarshalJSON accepts any value and keeps nothing.
+func (*skipped) UnmarshalJSON([]byte) error { return nil }
 
 // getIncident reads key's record, or incident.ErrNotFound.
 func getIncident(tx *bbolt.Tx, key incident.Key) (incidentRecord, error) {

@@ -332,6 +332,27 @@ func TestOpenIncidents(t *testing.T) {
 	if !reflect.DeepEqual(nums, []incident.Number{1, 3}) {
 		t.Errorf("open incidents = %v, want [1 3]", nums)
 	}
+
+	// A listing carries what the list shows, not the timeline.
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	full := incident.Incident{Team: "T3", Number: 1, Title: "Listed", Severity: incident.Sev2, Status: incident.StatusStable,
+		Commander: "U9", Channel: "C9", Meeting: &incident.Meeting{ID: "m1", JoinURL: "https://zoom.example/j/1"},
+		Timeline: []incident.Event{{Kind: incident.EventDeclared, By: "U1", At: at}, {Kind: incident.EventChanged, By: "U1", At: at}}}
+	if err := e.s.CreateIncident(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := e.s.OpenIncidents(ctx, "T3")
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("OpenIncidents(T3) = %v, %v", listed, err)
+	}
+	got := listed[0]
+	if got.Timeline != nil || got.Title != "Listed" || got.Severity != incident.Sev2 || got.Commander != "U9" ||
+		got.Channel != "C9" || got.Meeting == nil || got.Meeting.JoinURL != full.Meeting.JoinURL {
+		t.Errorf("listed %+v; want every listed field and no timeline", got)
+	}
+	if stored, err := e.s.Incident(ctx, full.Key()); err != nil || len(stored.Timeline) != 2 {
+		t.Errorf("the stored incident lost its timeline: %v, %v", stored.Timeline, err)
+	}
 }
 
 func BenchmarkUpdateIncident(b *testing.B) {
