@@ -7,10 +7,24 @@ import (
 	"github.com/incident-bridge/incident-bridge/internal/incident"
 )
 
+// markAutoCheck notes, in the change being committed to inc, that the
+// change is to be checked against the automatic-meeting criteria, when it
+// may create one: the note survives a crash before the check is done
+// (Reconcile runs it), and autoMeeting clears it.
+func markAutoCheck(s incident.Settings, inc *incident.Incident) {
+	if incident.WantsAutoMeeting(s, *inc) {
+		inc.AutoCheck = len(inc.Timeline)
+	}
+}
+
 // autoMeeting is the subscriber that creates meetings automatically
-// (SPEC §5.2), hosted by the commander or the fallback.
+// (SPEC §5.2), hosted by the commander or the fallback. Whatever it
+// decides, it then clears the change's AutoCheck note.
 func (a *App) autoMeeting(ctx context.Context, ev ChangeEvent) {
 	inc := ev.Incident
+	if inc.AutoCheck > 0 {
+		defer a.autoChecked(ctx, inc.Key(), inc.AutoCheck)
+	}
 	s, err := a.store.Settings(ctx, inc.Team)
 	if err != nil {
 		a.logger(ctx).Error().Err(err).Msg("load settings for automatic meeting failed")
@@ -47,6 +61,23 @@ func (a *App) autoMeeting(ctx context.Context, ev ChangeEvent) {
 		problem = uncertainProblem(err, inc) // no automatic retry follows
 	}
 	a.tellAutoFailure(ctx, inc, failureKey(err), problem)
+}
+
+// autoChecked clears the AutoCheck note of the change check, unless a later
+// change has noted its own check since.
+func (a *App) autoChecked(ctx context.Context, key incident.Key, check int) {
+	ctx, cancel := detached(ctx)
+	defer cancel()
+	_, err := a.store.UpdateIncident(ctx, key, func(i *incident.Incident) error {
+		if i.AutoCheck != check {
+			return errUnchanged
+		}
+		i.AutoCheck = 0
+		return nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		a.logger(ctx).Warn().Err(err).Str("incident", key.Number.String()).Msg("clear the automatic check note failed; start-up will check again")
+	}
 }
 
 // tellAutoFailure posts an automatic-creation failure in the channel once

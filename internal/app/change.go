@@ -50,6 +50,10 @@ func (a *App) Change(ctx context.Context, r ChangeRequest) (ChangeResult, error)
 		}
 		return ChangeResult{}, err
 	}
+	settings, err := a.store.Settings(ctx, r.Team)
+	if err != nil {
+		return ChangeResult{}, fmt.Errorf("change %s: load settings: %w", inc.Number, err)
+	}
 	var (
 		changes []incident.Change
 		current incident.Incident
@@ -61,6 +65,7 @@ func (a *App) Change(ctx context.Context, r ChangeRequest) (ChangeResult, error)
 			return errUnchanged // nothing to write
 		}
 		i.Timeline = append(i.Timeline, incident.Event{Kind: incident.EventChanged, By: r.User, At: a.now().UTC(), Changes: changes})
+		markAutoCheck(settings, i)
 		return nil
 	})
 	if errors.Is(err, errUnchanged) {

@@ -60,6 +60,7 @@ func (a *App) Declare(ctx context.Context, r DeclareRequest) (incident.Incident,
 		a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("invite to incident channel failed")
 	}
 	inc.Timeline = []incident.Event{{Kind: incident.EventDeclared, By: r.User, At: inc.DeclaredAt}}
+	markAutoCheck(settings, &inc)
 	if err := a.store.CreateIncident(ctx, inc); err != nil {
 		return incident.Incident{}, fmt.Errorf("declare %s: save: %w", inc.Number, err)
 	}
@@ -116,6 +117,7 @@ func (a *App) Adopt(ctx context.Context, r AdoptRequest) (incident.Incident, err
 		Channel: r.Channel, ChannelName: name, DeclaredBy: r.User, DeclaredAt: now,
 		Timeline: []incident.Event{{Kind: incident.EventAdopted, By: r.User, At: now}},
 	}
+	markAutoCheck(settings, &inc)
 	if err := a.store.CreateIncident(ctx, inc); err != nil {
 		if errors.Is(err, incident.ErrChannelTaken) {
 			return incident.Incident{}, alreadyIncidentChannel()

@@ -63,7 +63,8 @@ type Store interface {
 	// showed it made no meeting).
 	ClearUnsettled(ctx context.Context, key incident.Key, attempt string) error
 	// Unfinished returns the incidents whose meeting is recorded but
-	// unpublished, or that have unsettled attempts, across all workspaces.
+	// unpublished, that have unsettled attempts, or whose automatic-meeting
+	// check did not finish (AutoCheck), across all workspaces.
 	Unfinished(ctx context.Context) ([]incident.Incident, error)
 
 	// FirstDelivery records a Slack event ID and reports whether it was new.

@@ -177,6 +177,8 @@ func claimOf(u incident.Attempt, now time.Time) Claim {
 //     is recorded and published; surely absent, it is cleared.
 //   - A meeting recorded but not published (the process died in between)
 //     is published.
+//   - A change whose automatic-meeting check did not finish (AutoCheck) is
+//     checked now, against the incident as it is.
 func (a *App) Reconcile(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, reconcileBound)
 	defer cancel()
@@ -207,10 +209,35 @@ func (a *App) Reconcile(ctx context.Context) error {
 			a.logger(ctx).Error().Err(err).Str("incident", inc.Key().String()).Msg("reconcile meeting failed")
 		}
 	}
+	// Last, with every claim settled: a change whose check was cut short
+	// (perhaps in the Zoom call a claim above was left by) is checked again.
+	for _, inc := range unfinished {
+		if inc.AutoCheck > 0 && ctx.Err() == nil {
+			a.resumeAutoCheck(ctx, inc.Key())
+		}
+	}
 	if ctx.Err() != nil {
 		a.logger(ctx).Warn().Dur("bound", reconcileBound).Msg("start-up reconciliation ran out of time; what it could not settle is kept for the next start-up")
 	}
 	return nil
+}
+
+// resumeAutoCheck runs the automatic-meeting check of a change that was
+// committed but whose check a dying process did not finish, on the
+// incident as it is now.
+func (a *App) resumeAutoCheck(ctx context.Context, key incident.Key) {
+	read, cancel := writeCtx(ctx)
+	inc, err := a.store.Incident(read, key)
+	cancel()
+	if err != nil {
+		a.logger(ctx).Error().Err(err).Str("incident", key.String()).Msg("reload incident for its automatic check failed")
+		return
+	}
+	if inc.AutoCheck == 0 {
+		return
+	}
+	a.logger(ctx).Info().Str("incident", inc.Number.String()).Msg("running the automatic meeting check a restart interrupted")
+	a.autoMeeting(ctx, ChangeEvent{Incident: inc, Kind: incident.EventChanged})
 }
 
 // writeCtx is a context for store calls of reconciliation, which outlive

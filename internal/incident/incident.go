@@ -65,6 +65,11 @@ type Incident struct {
 	// AutoFailures records automatic-creation failures already announced in
 	// the channel, by reason, so each is told once per incident.
 	AutoFailures []string
+	// AutoCheck is the timeline length of the latest change whose
+	// automatic-meeting check (SPEC §5.2) has not finished, 0 when none. It
+	// is committed with the change, so a process that dies before the check
+	// is done runs it at start-up instead of losing it.
+	AutoCheck int
 
 	Timeline []Event
 }

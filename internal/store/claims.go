@@ -195,12 +195,13 @@ func (s *Store) ClearUnsettled(ctx context.Context, key incident.Key, attempt st
 }
 
 // Unfinished returns, across all workspaces, the incidents whose meeting is
-// recorded but not yet published, or that have unsettled attempts: what
-// start-up reconciliation finishes.
+// recorded but not yet published, that have unsettled attempts, or whose
+// automatic-meeting check did not finish: what start-up reconciliation
+// finishes.
 func (s *Store) Unfinished(ctx context.Context) ([]incident.Incident, error) {
 	var out []incident.Incident
 	err := s.eachIncident(ctx, func(rec incidentRecord) {
-		if len(rec.Unsettled) > 0 || (rec.Meeting != nil && rec.Meeting.Unpublished) {
+		if len(rec.Unsettled) > 0 || (rec.Meeting != nil && rec.Meeting.Unpublished) || rec.AutoCheck > 0 {
 			out = append(out, rec.incident())
 		}
 	})

@@ -41,6 +41,7 @@ type incidentRecord struct {
 	Meeting         *meetingRecord `json:"meeting,omitempty"`
 	BookmarkID      string         `json:"bookmark_id,omitempty"`
 	AutoFailures    []string       `json:"auto_failures,omitempty"`
+	AutoCheck       int            `json:"auto_check,omitempty"`
 	Timeline        []eventRecord  `json:"timeline,omitempty"`
 	// Claim is the outstanding meeting-creation claim, nil when none.
 	Claim *claimRecord `json:"claim,omitempty"`
@@ -223,6 +224,7 @@ func toIncidentRecord(inc incident.Incident, c *claimRecord) incidentRecord {
 		DeclaredAt:      utc(inc.DeclaredAt),
 		BookmarkID:      inc.BookmarkID,
 		AutoFailures:    nilIfEmpty(inc.AutoFailures),
+		AutoCheck:       inc.AutoCheck,
 		Claim:           c,
 	}
 	for _, u := range inc.Unsettled {
@@ -269,6 +271,7 @@ func (rec incidentRecord) incident() incident.Incident {
 		DeclaredAt:      rec.DeclaredAt,
 		BookmarkID:      rec.BookmarkID,
 		AutoFailures:    nilIfEmpty(rec.AutoFailures),
+		AutoCheck:       rec.AutoCheck,
 	}
 	for _, u := range rec.Unsettled {
 		inc.Unsettled = append(inc.Unsettled, u.attempt())
