@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/incident-bridge/incident-bridge/internal/config"
 	"github.com/incident-bridge/incident-bridge/internal/fakeslack"
@@ -172,19 +169,8 @@ func cxAsk(w *world, user fakeslack.UserID, ch fakeslack.ChannelID, text, want s
 // of a stopped app, with the app's key.
 func cxStoredConnection(w *world) incident.ZoomConnection {
 	w.t.Helper()
-	key, _, err := store.LoadOrCreateKey(w.cfg.DBPath, []byte(w.cfg.EncryptionKey.Reveal()))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	st, err := store.Open(w.cfg.DBPath, store.Options{Key: key, Timeout: time.Second})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			w.t.Error(err)
-		}
-	}()
+	st, closeStore := w.openStore()
+	defer closeStore()
 	conn, err := st.ZoomConnection(w.t.Context(), incident.TeamID(w.slack.TeamID()))
 	if err != nil {
 		w.t.Fatalf("stored zoom connection: %v", err)
@@ -821,52 +807,12 @@ func (c *cxClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// cxRestartWith stops w's app and runs it again with run's options (such
-// as withClock), as w.start does, and waits for Socket Mode.
-func cxRestartWith(w *world, opts ...runOption) {
-	w.t.Helper()
-	w.stop()
-	ctx, cancel := context.WithCancel(context.Background())
-	log := zerolog.New(w.logs).Level(zerolog.DebugLevel)
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, w.cfg, log, func(a string) { addr <- a }, opts...) }()
-	var once sync.Once
-	w.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				w.t.Errorf("run returned %v", err)
-			}
-		})
-	}
-	select {
-	case w.http = <-addr:
-	case err := <-done:
-		w.t.Fatalf("app did not start: %v", err)
-	case <-time.After(10 * time.Second):
-		w.t.Fatal("app did not start in 10 s")
-	}
-	w.slack.MustWaitConnected(w.t)
-}
-
 // cxNothingStored checks, with the app stopped, that the workspace has no
 // Zoom connection in the database.
 func cxNothingStored(w *world) {
 	w.t.Helper()
-	key, _, err := store.LoadOrCreateKey(w.cfg.DBPath, []byte(w.cfg.EncryptionKey.Reveal()))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	st, err := store.Open(w.cfg.DBPath, store.Options{Key: key, Timeout: time.Second})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			w.t.Error(err)
-		}
-	}()
+	st, closeStore := w.openStore()
+	defer closeStore()
 	if c, err := st.ZoomConnection(w.t.Context(), incident.TeamID(w.slack.TeamID())); !errors.Is(err, incident.ErrZoomNotConnected) {
 		w.t.Errorf("stored connection: account %q, %v; want none", c.AccountID, err)
 	}
@@ -911,7 +857,8 @@ func TestCxExpiredState(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, cxInstall)
 	clk := &cxClock{now: time.Now()}
-	cxRestartWith(w, withClock(clk.Now))
+	w.stop()
+	w.start(withClock(clk.Now))
 
 	late := cxAllow(w, cxAuthorizeLink(w, alice), "alice@example.com")
 	clk.Advance(10*time.Minute + time.Second)

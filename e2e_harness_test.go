@@ -15,6 +15,7 @@ import (
 	"github.com/incident-bridge/incident-bridge/internal/config"
 	"github.com/incident-bridge/incident-bridge/internal/fakeslack"
 	"github.com/incident-bridge/incident-bridge/internal/fakezoom"
+	"github.com/incident-bridge/incident-bridge/internal/store"
 )
 
 // The people of the end-to-end tests. Alice is a workspace admin, Bob and
@@ -81,14 +82,15 @@ func newWorld(t *testing.T, opts ...worldOption) *world {
 	return w
 }
 
-// start runs the app on w.cfg and waits until Slack sees it connected.
-func (w *world) start() {
+// start runs the app on w.cfg, with run's options (such as withClock), and
+// waits until Slack sees it connected.
+func (w *world) start(opts ...runOption) {
 	w.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := zerolog.New(w.logs).Level(zerolog.DebugLevel)
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, w.cfg, log, func(a string) { addr <- a }) }()
+	go func() { done <- run(ctx, w.cfg, log, func(a string) { addr <- a }, opts...) }()
 	var once sync.Once
 	w.stop = func() {
 		once.Do(func() {
@@ -116,6 +118,25 @@ func (w *world) restart() {
 	w.t.Helper()
 	w.stop()
 	w.start()
+}
+
+// openStore opens the database of the stopped app with its key, and
+// returns it with the function that closes it.
+func (w *world) openStore() (*store.Store, func()) {
+	w.t.Helper()
+	key, _, err := store.LoadOrCreateKey(w.cfg.DBPath, []byte(w.cfg.EncryptionKey.Reveal()))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	st, err := store.Open(w.cfg.DBPath, store.Options{Key: key, Timeout: time.Second})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return st, func() {
+		if err := st.Close(); err != nil {
+			w.t.Error(err)
+		}
+	}
 }
 
 // declare declares an incident through the modal, as a person does, and

@@ -11,7 +11,6 @@ import (
 
 	"github.com/incident-bridge/incident-bridge/internal/fakeslack"
 	"github.com/incident-bridge/incident-bridge/internal/incident"
-	"github.com/incident-bridge/incident-bridge/internal/store"
 )
 
 // Issue 3: the whole incident lifecycle in Slack, through the front door.
@@ -685,19 +684,8 @@ func lcLogText(v any) string {
 // lcStored reads the channel's incident from the database of a stopped app.
 func lcStored(t *testing.T, w *world, ch fakeslack.ChannelID) incident.Incident {
 	t.Helper()
-	key, _, err := store.LoadOrCreateKey(w.cfg.DBPath, []byte(w.cfg.EncryptionKey.Reveal()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(w.cfg.DBPath, store.Options{Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	st, closeStore := w.openStore()
+	defer closeStore()
 	inc, err := st.IncidentByChannel(context.Background(), incident.TeamID(w.slack.TeamID()), incident.ChannelID(ch))
 	if err != nil {
 		t.Fatal(err)

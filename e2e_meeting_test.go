@@ -16,7 +16,6 @@ import (
 	"github.com/incident-bridge/incident-bridge/internal/fakeslack"
 	"github.com/incident-bridge/incident-bridge/internal/fakezoom"
 	"github.com/incident-bridge/incident-bridge/internal/incident"
-	"github.com/incident-bridge/incident-bridge/internal/store"
 	"github.com/incident-bridge/incident-bridge/internal/zoom"
 )
 
@@ -689,19 +688,8 @@ func mtCrashedClaim(w *world, makeMeeting bool) string {
 	w.t.Helper()
 	w.stop()
 	ctx := context.Background()
-	key, _, err := store.LoadOrCreateKey(w.cfg.DBPath, []byte(w.cfg.EncryptionKey.Reveal()))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	st, err := store.Open(w.cfg.DBPath, store.Options{Key: key})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			w.t.Error(err)
-		}
-	}()
+	st, closeStore := w.openStore()
+	defer closeStore()
 	ikey := incident.Key{Team: incident.TeamID(w.slack.TeamID()), Number: 1}
 	inc, err := st.Incident(ctx, ikey)
 	if err != nil {

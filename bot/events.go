@@ -27,6 +27,17 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, req *socketmode.Request) job 
 		ch   string
 		user string
 	)
+	// channelEvent acts on channel id with one of the app's channel
+	// use cases.
+	channelEvent := func(id string, fn func(context.Context, incident.TeamID, incident.ChannelID) error) {
+		ch = id
+		act = func(ctx context.Context) error { return fn(ctx, team, incident.ChannelID(id)) }
+	}
+	renamed := func(id, name string) {
+		channelEvent(id, func(ctx context.Context, team incident.TeamID, ch incident.ChannelID) error {
+			return b.app.ChannelRenamed(ctx, team, ch, name)
+		})
+	}
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.MemberJoinedChannelEvent:
 		ch, user = e.Channel, e.User
@@ -34,35 +45,17 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, req *socketmode.Request) job 
 			return b.app.MemberJoined(ctx, team, incident.ChannelID(e.Channel), incident.UserID(e.User))
 		}
 	case *slackevents.ChannelRenameEvent:
-		ch = e.Channel.ID
-		act = func(ctx context.Context) error {
-			return b.app.ChannelRenamed(ctx, team, incident.ChannelID(e.Channel.ID), e.Channel.Name)
-		}
+		renamed(e.Channel.ID, e.Channel.Name)
 	case *slackevents.GroupRenameEvent:
-		ch = e.Channel.ID
-		act = func(ctx context.Context) error {
-			return b.app.ChannelRenamed(ctx, team, incident.ChannelID(e.Channel.ID), e.Channel.Name)
-		}
+		renamed(e.Channel.ID, e.Channel.Name)
 	case *slackevents.ChannelArchiveEvent:
-		ch = e.Channel
-		act = func(ctx context.Context) error {
-			return b.app.ChannelArchived(ctx, team, incident.ChannelID(e.Channel))
-		}
+		channelEvent(e.Channel, b.app.ChannelArchived)
 	case *slackevents.GroupArchiveEvent:
-		ch = e.Channel
-		act = func(ctx context.Context) error {
-			return b.app.ChannelArchived(ctx, team, incident.ChannelID(e.Channel))
-		}
+		channelEvent(e.Channel, b.app.ChannelArchived)
 	case *slackevents.ChannelUnarchiveEvent:
-		ch = e.Channel
-		act = func(ctx context.Context) error {
-			return b.app.ChannelUnarchived(ctx, team, incident.ChannelID(e.Channel))
-		}
+		channelEvent(e.Channel, b.app.ChannelUnarchived)
 	case *slackevents.GroupUnarchiveEvent:
-		ch = e.Channel
-		act = func(ctx context.Context) error {
-			return b.app.ChannelUnarchived(ctx, team, incident.ChannelID(e.Channel))
-		}
+		channelEvent(e.Channel, b.app.ChannelUnarchived)
 	default:
 		return job{}
 	}
