@@ -169,6 +169,13 @@ func IsDailyLimit(err error) bool {
 }
 
 // isServerError reports whether err is a Zoom 5xx.
+// isUnavailable reports a 503 Service Unavailable: Zoom did not handle the
+// request.
+func isUnavailable(err error) bool {
+	e, ok := asError(err)
+	return ok && e.HTTPStatus == http.StatusServiceUnavailable
+}
+
 func isServerError(err error) bool {
 	e, ok := asError(err)
 	return ok && e.HTTPStatus >= 500

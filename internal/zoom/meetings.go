@@ -237,8 +237,10 @@ func (c *Client) CreateMeeting(ctx context.Context, ts oauth2.TokenSource, req i
 		}
 		var de *DecodeError
 		created := errors.As(err, &de) // Zoom said 2xx: it exists
-		if !created && !isServerError(err) && !isSentTransport(err) {
-			return incident.CreatedMeeting{}, err // nothing was created
+		if !created && (isUnavailable(err) || (!isServerError(err) && !isSentTransport(err))) {
+			// Nothing was created: a 4xx, a request never sent, or a
+			// 503 (Do has sent it again as often as it may).
+			return incident.CreatedMeeting{}, err
 		}
 		wait := c.backoff(try)
 		if !created && c.canWait(ctx, wait) {

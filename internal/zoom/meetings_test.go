@@ -259,10 +259,10 @@ func TestCreateMeetingServerErrors(t *testing.T) {
 			listAgendas: []string{"Incident · attempt a1B2-c3_d4x"}, wantPosts: 2, wantLists: 1, wantID: "85746065432"},
 		{name: "500 json, cannot list: outcome unknown, not retried", createStatus: 500, createBody: `{"code":500,"message":"internal"}`,
 			listStatus: 400, listBody: scopeErr, wantPosts: 1, wantLists: 1, wantUnknown: true},
-		{name: "503 json, listing forbidden: outcome unknown, not retried", createStatus: 503, createBody: `{"code":503,"message":"unavailable"}`,
-			listStatus: 403, listBody: `{"code":2306,"message":"Not allowed to view meetings scheduled for others."}`, wantPosts: 1, wantLists: 1, wantUnknown: true},
-		{name: "503 json, not listed: retried", createStatus: 503, createBody: `{"code":503,"message":"unavailable"}`,
-			listAgendas: []string{"other"}, wantPosts: 2, wantLists: 1, wantID: "85746065432"},
+		{name: "503 json, listing forbidden: Zoom did not handle it, sent again without looking", createStatus: 503, createBody: `{"code":503,"message":"unavailable"}`,
+			listStatus: 403, listBody: `{"code":2306,"message":"Not allowed to view meetings scheduled for others."}`, wantPosts: 2, wantLists: 0, wantID: "85746065432"},
+		{name: "503 html: sent again", createStatus: 503, createBody: `<html>unavailable</html>`,
+			wantPosts: 2, wantLists: 0, wantID: "85746065432"},
 		{name: "502 html, cannot list: outcome unknown", createStatus: 502, createBody: `<html>bad gateway</html>`,
 			listStatus: 400, listBody: scopeErr, wantPosts: 1, wantLists: 1, wantUnknown: true},
 		{name: "504 html, no marker: outcome unknown without listing", createStatus: 504, createBody: ``,
@@ -321,13 +321,14 @@ func TestCreateMeetingServerErrors(t *testing.T) {
 	}
 }
 
-// TestCreateMeetingNeverRetries5xxBlindly: whatever the 5xx (Zoom's JSON
-// error or a gateway's page), a create is not sent again unless the host's
-// meetings were listed and hold none with the attempt's marker. The
-// listing fails here (Do retries its GET 5xx itself), so one create is all
-// Zoom sees, and the outcome is unknown.
+// TestCreateMeetingNeverRetries5xxBlindly: whatever the 5xx that may have
+// been handled (Zoom's JSON error or a gateway's page; 503 is the one that
+// says it was not, TestCreateMeeting503SentAgain), a create is not sent
+// again unless the host's meetings were listed and hold none with the
+// attempt's marker. The listing fails here (Do retries its GET 5xx
+// itself), so one create is all Zoom sees, and the outcome is unknown.
 func TestCreateMeetingNeverRetries5xxBlindly(t *testing.T) {
-	for _, status := range []int{500, 502, 503, 504} {
+	for _, status := range []int{500, 502, 504} {
 		for _, body := range []string{`{"code":` + fmt.Sprint(status) + `,"message":"server error"}`, `<html>error</html>`} {
 			t.Run(fmt.Sprintf("%d %.6s", status, body), func(t *testing.T) {
 				f := setup(t)
@@ -434,6 +435,34 @@ func TestCreateMeetingBare404IsNotUserNotFound(t *testing.T) {
 	}
 }
 
+// TestCreateMeeting503SentAgain: a 503 says Zoom could not handle the
+// request (RFC 9110), so the create is sent again after a backoff, without
+// listing, a bounded number of times, and then reported as Zoom being
+// unavailable (nothing was made).
+func TestCreateMeeting503SentAgain(t *testing.T) {
+	f := setup(t)
+	var posts, lists atomic.Int32
+	f.mux.HandleFunc(hostPath, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			lists.Add(1)
+			serveList(t, w, r)
+			return
+		}
+		posts.Add(1)
+		writeJSON(w, 503, `{"code":503,"message":"unavailable"}`)
+	})
+	_, err := NewServerToServerService(f.client, staticTS("t")).CreateMeeting(context.Background(), "T1", meetingReq())
+	if !errors.Is(err, incident.ErrZoomUnavailable) || errors.Is(err, incident.ErrOutcomeUnknown) {
+		t.Errorf("err = %v, want ErrZoomUnavailable only", err)
+	}
+	if n, l := posts.Load(), lists.Load(); n != 3 || l != 0 {
+		t.Errorf("creates = %d, lists = %d; want 3 creates and no listing", n, l)
+	}
+	if got := f.sleep.got(); fmt.Sprint(got) != "[250ms 500ms]" {
+		t.Errorf("waits = %v, want a backoff before each resend", got)
+	}
+}
+
 func TestCreateMeetingAlways500(t *testing.T) {
 	f := setup(t)
 	var posts atomic.Int32
@@ -443,7 +472,7 @@ func TestCreateMeetingAlways500(t *testing.T) {
 			return
 		}
 		posts.Add(1)
-		writeJSON(w, 503, `{"code":503,"message":"unavailable"}`)
+		writeJSON(w, 500, `{"code":500,"message":"internal error"}`)
 	})
 	_, err := NewServerToServerService(f.client, staticTS("t")).CreateMeeting(context.Background(), "T1", meetingReq())
 	if !errors.Is(err, incident.ErrZoomUnavailable) || errors.Is(err, incident.ErrOutcomeUnknown) {

@@ -194,6 +194,15 @@ func (c *Client) Do(ts oauth2.TokenSource, op string, req *http.Request, v any) 
 			if wait, ok = c.retryAfter(e.retryAfter); !ok {
 				wait = c.backoff(try)
 			}
+		case isUnavailable(err):
+			// 503: the server could not handle the request (RFC 9110
+			// §15.6.4), so even a create changed nothing and may be sent
+			// again, as after a 429.
+			e, _ := asError(err)
+			var ok bool
+			if wait, ok = c.retryAfter(e.retryAfter); !ok {
+				wait = c.backoff(try)
+			}
 		case idempotent && isServerError(err):
 			wait = c.backoff(try)
 		case isTransport(err) && (idempotent || !isSentTransport(err)) && ctx.Err() == nil:
