@@ -28,8 +28,8 @@ func orDefault(next http.RoundTripper) http.RoundTripper {
 }
 
 // maxSlackPeek bounds how much of a Slack answer the transport holds to
-// find its "ok" and "error": Web API answers are small, and Slack writes
-// "ok" first, so a longer body is judged by its beginning.
+// find its "ok" and "error". Web API answers are small; a longer one (a
+// big users.list page) is judged by its HTTP status alone.
 const maxSlackPeek = 1 << 20
 
 // SlackTransport wraps next (http.DefaultTransport when nil) to count and
@@ -58,11 +58,11 @@ func (m *Metrics) SlackTransport(next http.RoundTripper) http.RoundTripper {
 	})
 }
 
-// peekSlack reads the beginning of resp's body (all of it, for any answer
-// under maxSlackPeek), judges the outcome and puts the bytes back in front
-// of the rest, so the caller reads the body exactly as sent. A body that
-// fails mid-read is given back with the failure where it happened, which
-// the caller then meets as its own read error.
+// peekSlack reads resp's body (up to maxSlackPeek), judges the outcome and
+// puts the bytes back in front of the rest, so the caller reads the body
+// exactly as sent. A body that fails mid-read is given back with the
+// failure where it happened, which the caller then meets as its own read
+// error.
 func peekSlack(resp *http.Response) string {
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if mediaType != "application/json" || resp.Body == nil || resp.Body == http.NoBody {
@@ -70,12 +70,17 @@ func peekSlack(resp *http.Response) string {
 	}
 	var buf bytes.Buffer
 	_, rerr := io.CopyN(&buf, resp.Body, maxSlackPeek)
-	if errors.Is(rerr, io.EOF) {
+	whole := errors.Is(rerr, io.EOF)
+	if whole {
 		rerr = nil // all of it is in buf
 	}
 	body := resp.Body
 	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(buf.Bytes()), errReader{rerr}, body), closer: body}
-	return statusOutcome(resp.StatusCode, slackErrorCode(buf.Bytes()))
+	code := ""
+	if whole {
+		code = slackErrorCode(buf.Bytes())
+	}
+	return statusOutcome(resp.StatusCode, code)
 }
 
 // statusOutcome combines the HTTP status and Slack's error code (from the
@@ -90,46 +95,19 @@ func statusOutcome(status int, code string) string {
 	return "ok"
 }
 
-// slackErrorCode returns the top-level "error" of a Slack answer whose
-// "ok" is false, "unknown_error" when Slack said false without a code, and
-// "" when ok is true or the answer is not Slack's JSON. body may be the
-// beginning of a longer answer: the fields are read in order as far as it
-// goes.
+// slackErrorCode returns the "error" of a Slack answer whose "ok" is false,
+// "unknown_error" when Slack said false without a code, and "" when ok is
+// true or the answer is not Slack's JSON.
 func slackErrorCode(body []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	var answer struct {
+		OK    *bool `json:"ok"`
+		Error any   `json:"error"`
+	}
+	if json.Unmarshal(body, &answer) != nil || answer.OK == nil || *answer.OK {
 		return ""
 	}
-	ok, okSeen, code := false, false, ""
-fields:
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch key {
-		case "ok":
-			if tok, err := dec.Token(); err == nil {
-				ok, okSeen = tok == true, true
-			}
-		case "error":
-			if tok, err := dec.Token(); err == nil {
-				code, _ = tok.(string) // a non-string error is no code
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				break fields // the beginning of a longer answer ends here
-			}
-		}
-		if okSeen && (ok || code != "") {
-			break
-		}
-	}
-	switch {
-	case !okSeen || ok:
-		return ""
-	case code == "":
+	code, _ := answer.Error.(string) // a non-string error is no code
+	if code == "" {
 		return "unknown_error"
 	}
 	return slackCode(code)
