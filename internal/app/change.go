@@ -82,7 +82,7 @@ func (a *App) Change(ctx context.Context, r ChangeRequest) (ChangeResult, error)
 				a.logger(ctx).Warn().Err(err).Msg("invite new commander failed")
 			}
 		}
-		a.refreshHeader(ctx, inc)
+		a.refreshHeader(ctx, inc, settings)
 		if err := a.slack.PostChanges(ctx, inc, r.User, changes); err != nil {
 			a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("post change line failed")
 		}

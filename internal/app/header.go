@@ -54,17 +54,12 @@ func (h *headerLocks) release(key incident.Key, l *headerLock) {
 }
 
 // refreshHeader rewrites the pinned header to show the incident as the
-// store holds it; failures are logged, the stored incident stays the truth.
-// An incident whose header was never posted (Slack failed at declare) gets
-// it posted now.
-func (a *App) refreshHeader(ctx context.Context, inc incident.Incident) {
+// store holds it, under the workspace's settings s; failures are logged,
+// the stored incident stays the truth. An incident whose header was never
+// posted (Slack failed at declare) gets it posted now.
+func (a *App) refreshHeader(ctx context.Context, inc incident.Incident, s incident.Settings) {
 	if inc.ChannelArchived {
 		return
-	}
-	s, err := a.store.Settings(ctx, inc.Team)
-	if err != nil {
-		a.logger(ctx).Warn().Err(err).Msg("load settings for header failed")
-		s = incident.DefaultSettings()
 	}
 	l := a.headers.acquire(inc.Key())
 	defer a.headers.release(inc.Key(), l)

@@ -370,7 +370,7 @@ func (a *App) awaitMeeting(ctx context.Context, key incident.Key, replacing stri
 // publishes it again at start-up: at least once, rather than never.
 func (a *App) publishMeeting(ctx context.Context, inc incident.Incident, s incident.Settings) incident.Incident {
 	log := a.logger(ctx).With().Str("incident", inc.Number.String()).Logger()
-	a.refreshHeader(ctx, inc)
+	a.refreshHeader(ctx, inc, s)
 	if err := a.slack.AnnounceMeeting(ctx, inc); err != nil {
 		log.Warn().Err(err).Msg("announce meeting failed")
 	}
