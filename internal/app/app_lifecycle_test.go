@@ -464,3 +464,48 @@ func TestLcEventsDedupedAcrossRestart(t *testing.T) {
 }
 
 func lcPtr[T any](v T) *T { return &v }
+
+// TestLcChangeDuringDeclareKeepsOneHeader: a change that arrives while the
+// new incident's header is still being posted (Slack is slow to pin it)
+// waits for that post, and then updates the header in place: the channel
+// has one header, showing the change.
+func TestLcChangeDuringDeclareKeepsOneHeader(t *testing.T) {
+	t.Parallel()
+	e := lcNew(t)
+	ctx := context.Background()
+	e.slack.DelayNext("pins.add", 300*time.Millisecond)
+	declared := make(chan incident.Incident, 1)
+	go func() {
+		inc, err := e.app.Declare(ctx, app.DeclareRequest{Team: e.team, User: lcAlice, Title: "Slow pin", Severity: incident.Sev3})
+		if err != nil {
+			t.Error(err)
+		}
+		declared <- inc
+	}()
+	var ch incident.ChannelID
+	fakeslack.Eventually(t, func() bool { // committed, its header not yet recorded
+		incs, err := e.store.OpenIncidents(ctx, e.team)
+		if err != nil || len(incs) != 1 {
+			return false
+		}
+		ch = incs[0].Channel
+		return incs[0].HeaderTS == ""
+	})
+	sev1 := incident.Sev1
+	if _, err := e.app.Change(ctx, app.ChangeRequest{Team: e.team, Channel: ch, User: lcAlice, Edit: incident.Edit{Severity: &sev1}}); err != nil {
+		t.Fatal(err)
+	}
+	<-declared
+	headers := 0
+	for _, m := range e.slack.Messages(fakeslack.ChannelID(ch)) {
+		if strings.Contains(fakeslack.Text(m), "Declared by") {
+			headers++
+			if !strings.Contains(fakeslack.Text(m), "SEV-1") {
+				t.Errorf("the header does not show the change:\n%s", fakeslack.Text(m))
+			}
+		}
+	}
+	if headers != 1 {
+		t.Errorf("%d headers in the channel; want one", headers)
+	}
+}

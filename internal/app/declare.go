@@ -165,12 +165,31 @@ func (a *App) createChannel(ctx context.Context, prefix string, inc incident.Inc
 		inc.Number, incident.ChannelName(prefix, inc.Number, inc.Title, 0))
 }
 
-// postHeader posts and pins the header and records its ts. A failure is
-// logged: the incident exists, and the next change posts the header again
-// (refreshHeader) if it was not posted at all. A header posted but not
-// pinned is still recorded, so it is updated in place rather than posted
-// twice.
+// postHeader posts and pins the new incident's header and records its ts,
+// under the incident's header lock (header.go), unless a change that came
+// first has posted it: the header is posted once, whoever gets there first.
 func (a *App) postHeader(ctx context.Context, inc incident.Incident, s incident.Settings) incident.Incident {
+	l := a.headers.acquire(inc.Key())
+	defer a.headers.release(inc.Key(), l)
+	latest, err := a.store.Incident(ctx, inc.Key())
+	switch {
+	case err != nil:
+		a.logger(ctx).Warn().Err(err).Str("incident", inc.Number.String()).Msg("re-read incident for its header failed")
+	case latest.HeaderTS != "":
+		return latest
+	default:
+		inc = latest
+	}
+	return a.postHeaderLocked(ctx, inc, s)
+}
+
+// postHeaderLocked posts and pins the header and records its ts; the
+// caller holds the incident's header lock and has seen no ts recorded. A
+// failure is logged: the incident exists, and the next change posts the
+// header again (refreshHeader) if it was not posted at all. A header posted
+// but not pinned is still recorded, so it is updated in place rather than
+// posted twice.
+func (a *App) postHeaderLocked(ctx context.Context, inc incident.Incident, s incident.Settings) incident.Incident {
 	ts, err := a.slack.PostHeader(ctx, inc, s.ZoomEnabled)
 	if err != nil {
 		a.logger(ctx).Error().Err(err).Str("incident", inc.Number.String()).Bool("posted", ts != "").Msg("post incident header failed")

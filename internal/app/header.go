@@ -72,7 +72,7 @@ func (a *App) refreshHeader(ctx context.Context, inc incident.Incident, s incide
 	case latest.ChannelArchived:
 		return
 	case latest.HeaderTS == "":
-		a.postHeader(ctx, latest, s)
+		a.postHeaderLocked(ctx, latest, s)
 		return
 	case l.shown != nil && sameHeader(*l.shown, latest):
 		return // an earlier refresher already showed this state
